@@ -45,7 +45,7 @@ const (
 
 var capNames = [...]string{
 	"goroutine-ids", "states", "wait-ages", "creators", "creator-ids", "labels",
-	"crash", "races", "contention", "timeline", "grouped-counts", "args",
+	"crash", "races", "contention", "timeline", "grouped-counts",
 }
 
 // Has reports whether every cap in want is present.
@@ -74,6 +74,9 @@ type Source struct {
 	Offset    int64     // byte offset of the snapshot's first line within the (decompressed) input
 	Line      int       // 1-based line of the snapshot's first line, for text inputs
 	Bytes     int64     // bytes of input read for this snapshot
+	// Compressed is true when the input was gzip-compressed; offsets and
+	// lines are those of the decompressed text.
+	Compressed bool
 }
 
 // Severity of a Warning.
@@ -267,6 +270,8 @@ type Crash struct {
 	// raised on the system stack, nil when absent.
 	RuntimeStack *Stack
 	Line         int
+
+	fatalSeen bool // a "fatal error:" line set Message
 }
 
 // CrashKind classifies a crash header.

@@ -1,0 +1,936 @@
+package parse
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file reads text stack dumps: goroutine?debug=2, runtime.Stack(all),
+// panic and fatal error output, SIGQUIT and GOTRACEBACK dumps, the
+// goroutineleak profile at debug=2 and race detector reports, from Go 1.3
+// to Go 1.27, embedded in any amount of other text.
+//
+// The reader is a line-driven state machine (see dumpState). It never holds
+// more than one line and the goroutine being built; goroutines are stored
+// with interned stacks. The states:
+//
+//	outside      looking for a goroutine header, crash header or race report;
+//	             everything else (logs, register dumps) is skipped
+//	crashHeader  after "panic:", "fatal error:", "SIGQUIT: quit"...: header
+//	             lines until the first goroutine header or "runtime stack:"
+//	frames       after a goroutine header: function lines, each followed by
+//	             a file line, "created by", elision markers, ancestors; a
+//	             blank line ends the goroutine
+//
+// A new snapshot starts at a crash header that follows goroutines, and at a
+// goroutine header whose ID the current snapshot already holds (a program
+// that printed runtime.Stack twice).
+
+type dumpState int
+
+const (
+	stOutside dumpState = iota
+	stCrashHeader
+	stFrames
+)
+
+// frameTarget says where frames being read go.
+type frameTarget int
+
+const (
+	toGoroutine frameTarget = iota
+	toAncestor
+	toRuntimeStack
+)
+
+type dumpReader struct {
+	ctx  context.Context
+	name string
+	lr   *lineReader
+	in   *Interner
+	opts Options
+
+	snaps []*Snapshot
+	cur   *Snapshot
+	ids   idSet
+
+	state  dumpState
+	target frameTarget
+
+	// Line decoration common to every line of the dump (log prefixes,
+	// trailing markers), learnt from the header line.
+	prefix      []byte
+	prefixShape []byte
+	suffix      []byte
+
+	// The goroutine being built.
+	g          Goroutine
+	frames     []*Frame
+	createdBy  *Frame
+	elided     int
+	elidedAt   int
+	ancestors  []Ancestor
+	ancFrames  []*Frame
+	ancCreated *Frame
+	ancID      int64
+
+	// The function line waiting for its file line.
+	pendingFn      []byte
+	pendingInlined bool
+	hasPendingFn   bool
+	pendingLine    int
+	expectCreator  bool // "created by" seen, its file line is next
+	creatorFn      []byte
+	crashMarked    bool // the crashing goroutine of the current crash was marked
+	crashLines     int  // plain lines seen since the crash header
+	lastWasBlank   bool
+	orphanWarned   bool
+	goroutineFirst int // line of the current goroutine header
+	snapStartBytes int64
+	err            error // first error of a delegated profile reader
+	lastWasFile    bool  // the last frame line was a complete file line
+}
+
+func readStackDump(ctx context.Context, name string, lr *lineReader, in *Interner, opts Options) ([]*Snapshot, error) {
+	d := &dumpReader{ctx: ctx, name: name, lr: lr, in: in, opts: opts}
+	lr.cut = func(line int, length int64) {
+		d.warn(Warning{Kind: WarnLongLine, Line: line, Offset: -1,
+			Message: fmt.Sprintf("line of %d bytes cut to its first %d bytes", length, lr.max)})
+	}
+	n := 0
+	for {
+		line, ok := lr.readLine()
+		if !ok {
+			break
+		}
+		if n++; n&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return d.snaps, err
+			}
+		}
+		d.line(line)
+	}
+	if err := lr.failed(); err != nil {
+		d.endOfInput(true)
+		d.finishSnapshot()
+		if len(d.snaps) == 0 {
+			return nil, err
+		}
+		last := d.snaps[len(d.snaps)-1]
+		last.Warnings = append(last.Warnings, Warning{Kind: WarnTruncated, Line: lr.line + 1, Offset: -1,
+			Message: fmt.Sprintf("input unreadable after line %d (%v); %d goroutines were read before it", lr.line, err, last.GoroutineCount())})
+		return d.snaps, nil
+	}
+	d.endOfInput(false)
+	d.finishSnapshot()
+	if len(d.snaps) == 0 && d.err != nil {
+		return nil, d.err
+	}
+	if d.err != nil {
+		last := d.snaps[len(d.snaps)-1]
+		last.Warnings = append(last.Warnings, Warning{Kind: WarnMalformed, Offset: -1, Message: d.err.Error()})
+	}
+	return d.snaps, nil
+}
+
+// warn records a warning on the current snapshot, creating none.
+func (d *dumpReader) warn(w Warning) {
+	if d.cur != nil {
+		d.cur.Warnings = append(d.cur.Warnings, w)
+	}
+}
+
+func (d *dumpReader) startSnapshot() {
+	d.finishSnapshot()
+	d.cur = &Snapshot{
+		Source: Source{Name: d.name, Index: len(d.snaps), Offset: d.lr.offset, Line: d.lr.line},
+	}
+	d.snapStartBytes = d.lr.offset
+	d.ids.reset()
+	d.crashMarked = false
+}
+
+func (d *dumpReader) finishSnapshot() {
+	s := d.cur
+	if s == nil {
+		return
+	}
+	d.cur = nil
+	if s.Crash != nil && len(s.Goroutines) == 0 && !s.Crash.strong() {
+		s.Crash = nil
+	}
+	if len(s.Goroutines) == 0 && s.Crash == nil && len(s.Races) == 0 {
+		return
+	}
+	s.Source.Bytes = d.lr.next - d.snapStartBytes
+	leaked := len(s.Goroutines) > 0
+	for i := range s.Goroutines {
+		g := &s.Goroutines[i]
+		if g.Flags&FlagLeaked == 0 {
+			leaked = false
+		}
+		if g.ID != 0 || i > 0 {
+			s.Caps |= CapGoroutineIDs
+		}
+	}
+	switch {
+	case s.Crash != nil:
+		s.Source.Format = FormatCrash
+		s.Caps |= CapCrash
+	case leaked:
+		s.Source.Format = FormatLeakDebug2
+	case len(s.Goroutines) == 0 && len(s.Races) > 0:
+		s.Source.Format = FormatRace
+	default:
+		s.Source.Format = FormatDebug2
+	}
+	if len(s.Goroutines) > 0 {
+		s.Caps |= CapGoroutineIDs | CapStates | CapWaitAges | CapCreators
+	}
+	if len(s.Races) > 0 {
+		s.Caps |= CapRaces
+	}
+	s.Total = s.GoroutineCount()
+	if s.Source.GoVersion == "" {
+		s.Source.GoVersion = goVersionFromStacks(s)
+	}
+	d.snaps = append(d.snaps, s)
+}
+
+// line handles one input line.
+func (d *dumpReader) line(raw []byte) {
+	line := d.undecorate(raw)
+	blank := len(bytes.TrimSpace(line)) == 0
+
+	switch d.state {
+	case stFrames:
+		if blank {
+			d.finishGoroutine()
+			d.state = stOutside
+			return
+		}
+		if d.frameLine(line) {
+			return
+		}
+		// Not a frame: the goroutine ended without a blank line.
+		d.finishGoroutine()
+		d.state = stOutside
+	case stCrashHeader:
+		if d.crashHeaderLine(raw, line, blank) {
+			return
+		}
+	}
+	if blank {
+		return
+	}
+	d.outsideLine(raw, line)
+}
+
+// outsideLine looks for the start of something in a line outside any
+// goroutine.
+func (d *dumpReader) outsideLine(raw, line []byte) {
+	if f := profileTextStart(bytes.TrimLeft(line, " \t")); f != FormatUnrecognized {
+		d.textProfile(f, raw)
+		return
+	}
+	if i := headerIndex(raw); i >= 0 {
+		d.learnDecoration(raw, i)
+		d.header(raw[i:])
+		return
+	}
+	if kind, i := crashHeaderIndex(raw); i >= 0 {
+		d.learnDecoration(raw, i)
+		d.startCrash(kind, d.undecorate(raw))
+		return
+	}
+	if i := bytes.Index(raw, []byte("WARNING: DATA RACE")); i >= 0 {
+		d.learnDecoration(raw, i)
+		d.race()
+		return
+	}
+	if d.cur != nil && d.cur.Crash != nil && d.cur.Crash.RuntimeStack == nil && bytes.Equal(bytes.TrimSpace(line), []byte("runtime stack:")) {
+		d.beginFrames(toRuntimeStack)
+		return
+	}
+}
+
+// textProfile hands a debug=1 goroutine profile or a text contention
+// profile, starting at line raw, to its own reader.
+func (d *dumpReader) textProfile(f Format, raw []byte) {
+	d.finishSnapshot()
+	d.lr.unread(raw)
+	var (
+		s   *Snapshot
+		err error
+	)
+	switch f {
+	case FormatDebug1, FormatLeakDebug1:
+		s, err = readDebug1(d.ctx, d.name, d.lr, d.in)
+	default:
+		s, err = readContentionText(d.ctx, d.name, d.lr, d.in)
+	}
+	if err != nil {
+		if d.err == nil {
+			d.err = err
+		}
+		return
+	}
+	if s != nil {
+		s.Source.Index = len(d.snaps)
+		d.snaps = append(d.snaps, s)
+	}
+}
+
+// learnDecoration records the text before a header (a log prefix) and after
+// it, to strip them from the lines that follow when they carry them too.
+func (d *dumpReader) learnDecoration(raw []byte, at int) {
+	d.prefix = append(d.prefix[:0], raw[:at]...)
+	d.prefixShape = shapeOf(d.prefixShape[:0], d.prefix)
+	d.suffix = d.suffix[:0]
+	// A trailing marker after the header's "]:" or message, separated by
+	// spaces, as log viewers append (" - ").
+	if j := bytes.LastIndex(raw, []byte("]:")); j > at {
+		tail := bytes.TrimSpace(raw[j+2:])
+		if len(tail) > 0 && len(tail) <= 8 {
+			d.suffix = append(d.suffix, tail...)
+		}
+	}
+	if len(bytes.TrimSpace(d.prefix)) == 0 {
+		d.prefix = d.prefix[:0]
+	}
+	if len(d.suffix) > 0 && d.cur != nil && d.cur.Crash != nil {
+		// The crash header was read before the suffix was known.
+		c := d.cur.Crash
+		c.Message = trimSuffixMarker(c.Message, string(d.suffix))
+		for i := range c.Header {
+			c.Header[i] = trimSuffixMarker(c.Header[i], string(d.suffix))
+		}
+		for i := range c.Panics {
+			c.Panics[i].Message = trimSuffixMarker(c.Panics[i].Message, string(d.suffix))
+		}
+	}
+}
+
+func trimSuffixMarker(s, marker string) string {
+	t := strings.TrimRight(s, " \t")
+	if u, ok := strings.CutSuffix(t, marker); ok && (u == "" || strings.HasSuffix(u, " ") || strings.HasSuffix(u, "\t")) {
+		return strings.TrimRight(u, " \t")
+	}
+	return s
+}
+
+// undecorate strips the learnt prefix and suffix from a line.
+func (d *dumpReader) undecorate(raw []byte) []byte {
+	line := raw
+	if n := len(d.prefix); n > 0 && len(line) >= n {
+		if bytes.HasPrefix(line, d.prefix) || sameShape(line[:n], d.prefixShape) {
+			line = line[n:]
+		}
+	}
+	if len(d.suffix) > 0 {
+		t := bytes.TrimRight(line, " \t")
+		if bytes.HasSuffix(t, d.suffix) {
+			u := t[:len(t)-len(d.suffix)]
+			if len(u) == 0 || u[len(u)-1] == ' ' || u[len(u)-1] == '\t' {
+				line = u
+			}
+		}
+	}
+	// Trailing padding (log viewers, terminals) never matters.
+	if n := len(line); n > 0 && (line[n-1] == ' ' || line[n-1] == '\t') {
+		line = bytes.TrimRight(line, " \t")
+	}
+	return line
+}
+
+// shapeOf maps digits to '0' so that timestamps of one format match.
+func shapeOf(dst, b []byte) []byte {
+	for _, c := range b {
+		if c >= '0' && c <= '9' {
+			c = '0'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+func sameShape(b, shape []byte) bool {
+	if len(b) != len(shape) {
+		return false
+	}
+	digits := false
+	for i, c := range b {
+		if c >= '0' && c <= '9' {
+			c = '0'
+			digits = true
+		}
+		if c != shape[i] {
+			return false
+		}
+	}
+	return digits
+}
+
+// headerIndex returns where a goroutine header starts in line, or -1.
+// A header is "goroutine N [" or "goroutine N gp=".
+func headerIndex(line []byte) int {
+	off := 0
+	for {
+		i := bytes.Index(line[off:], []byte("goroutine "))
+		if i < 0 {
+			return -1
+		}
+		i += off
+		j := i + len("goroutine ")
+		k := j
+		for k < len(line) && line[k] >= '0' && line[k] <= '9' {
+			k++
+		}
+		if k > j && k+1 < len(line) && line[k] == ' ' && (line[k+1] == '[' || bytes.HasPrefix(line[k+1:], []byte("gp="))) &&
+			bytes.Contains(line[k:], []byte("]")) {
+			return i
+		}
+		off = i + 1
+	}
+}
+
+// header parses a goroutine header and starts a goroutine.
+func (d *dumpReader) header(h []byte) {
+	// "goroutine 7 gp=0xc000002380 m=0 mp=0x... [chan receive, 12 minutes, locked to thread]:"
+	rest := h[len("goroutine "):]
+	k := 0
+	for k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
+		k++
+	}
+	id, _ := strconv.ParseInt(string(rest[:k]), 10, 64)
+	rest = rest[k:]
+	open := bytes.IndexByte(rest, '[')
+	var g Goroutine
+	g.ID = id
+	g.Count = 1
+	g.Line = d.lr.line
+	if open > 0 {
+		parseGM(&g, rest[:open])
+	}
+	body := rest[open+1:]
+	if end := bytes.LastIndex(body, []byte("]:")); end >= 0 {
+		body = body[:end]
+	} else if end := bytes.LastIndexByte(body, ']'); end >= 0 {
+		body = body[:end]
+	}
+	d.parseStatus(&g, body)
+
+	switch {
+	case d.cur == nil:
+		d.startSnapshot()
+	case id != 0 && d.ids.has(id):
+		// The same goroutine again: a second dump begins.
+		d.startSnapshot()
+	}
+	if c := d.cur.Crash; c != nil && !d.crashMarked {
+		// The first goroutine after a crash header is the one that crashed,
+		// except for SIGQUIT, which only asks for a dump.
+		d.crashMarked = true
+		if !isDumpSignal(c) {
+			g.Flags |= FlagCrashed
+			c.GoroutineID = id
+		}
+	}
+	d.crashLines = 0
+	d.ids.add(id)
+	d.g = g
+	d.goroutineFirst = d.lr.line
+	d.beginFrames(toGoroutine)
+}
+
+// parseGM reads " gp=0x... m=N mp=0x..." (Go 1.23+).
+func parseGM(g *Goroutine, b []byte) {
+	for _, f := range bytes.Fields(b) {
+		switch {
+		case bytes.HasPrefix(f, []byte("gp=")):
+			g.GP, _ = strconv.ParseUint(string(trimHex(f[3:])), 16, 64)
+		case bytes.Equal(f, []byte("m=nil")):
+			g.MNil = true
+		case bytes.HasPrefix(f, []byte("m=")):
+			g.M, _ = strconv.ParseUint(string(f[2:]), 10, 64)
+		}
+	}
+}
+
+func trimHex(b []byte) []byte {
+	if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
+		return b[2:]
+	}
+	return b
+}
+
+// parseStatus reads the bracket of a goroutine header:
+// "chan send (leaked), 12 minutes, locked to thread, synctest bubble 1 labels:{"k": "v"}".
+func (d *dumpReader) parseStatus(g *Goroutine, body []byte) {
+	if i := bytes.Index(body, []byte(" labels:{")); i >= 0 {
+		g.Labels = d.parseHeaderLabels(body[i+len(" labels:{"):])
+		body = body[:i]
+	} else if i := bytes.Index(body, []byte("labels:{")); i >= 0 {
+		g.Labels = d.parseHeaderLabels(body[i+len("labels:{"):])
+		body = bytes.TrimRight(body[:i], ", ")
+	}
+	first := true
+	for len(body) > 0 {
+		var part []byte
+		if i := bytes.Index(body, []byte(", ")); i >= 0 {
+			part, body = body[:i], body[i+2:]
+		} else {
+			part, body = body, nil
+		}
+		part = bytes.TrimSpace(part)
+		if first {
+			first = false
+			g.State = d.parseState(g, part)
+			continue
+		}
+		switch {
+		case bytes.HasSuffix(part, []byte(" minutes")):
+			n, err := strconv.Atoi(string(part[:len(part)-len(" minutes")]))
+			if err == nil {
+				g.Wait = time.Duration(n) * time.Minute
+			}
+		case bytes.Equal(part, []byte("locked to thread")):
+			g.Flags |= FlagLockedToThread
+		case bytes.HasPrefix(part, []byte("synctest bubble ")):
+			g.Flags |= FlagSynctestBubble
+			g.Bubble, _ = strconv.ParseInt(string(bytes.TrimSpace(part[len("synctest bubble "):])), 10, 64)
+		case bytes.HasPrefix(part, []byte("labels:")):
+			// handled above
+		}
+	}
+}
+
+// parseState strips the modifiers the runtime appends to a state.
+func (d *dumpReader) parseState(g *Goroutine, s []byte) string {
+	for {
+		switch {
+		case bytes.HasSuffix(s, []byte(" (leaked)")):
+			g.Flags |= FlagLeaked
+			s = s[:len(s)-len(" (leaked)")]
+		case bytes.HasSuffix(s, []byte(" (scan)")):
+			g.Flags |= FlagScan
+			s = s[:len(s)-len(" (scan)")]
+		case bytes.HasSuffix(s, []byte(" (durable)")):
+			g.Flags |= FlagDurable
+			s = s[:len(s)-len(" (durable)")]
+		default:
+			if bytes.Equal(s, []byte("leaked")) {
+				g.Flags |= FlagLeaked
+			}
+			return d.in.Bytes(s)
+		}
+	}
+}
+
+// parseHeaderLabels reads `"k": "v", "k2": "v2"}` (Go 1.26+ header labels).
+func (d *dumpReader) parseHeaderLabels(b []byte) *Labels {
+	var pairs []LabelPair
+	for {
+		b = bytes.TrimLeft(b, " ,")
+		if len(b) == 0 || b[0] == '}' {
+			break
+		}
+		k, rest, ok := readQuoted(b)
+		if !ok {
+			break
+		}
+		rest = bytes.TrimLeft(rest, " ")
+		if len(rest) == 0 || rest[0] != ':' {
+			break
+		}
+		v, rest2, ok := readQuoted(bytes.TrimLeft(rest[1:], " "))
+		if !ok {
+			break
+		}
+		pairs = append(pairs, LabelPair{Key: k, Value: v})
+		b = rest2
+	}
+	return d.in.Labels(pairs)
+}
+
+// readQuoted reads a Go-quoted string at the start of b.
+func readQuoted(b []byte) (string, []byte, bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return "", b, false
+	}
+	for i := 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			s, err := strconv.Unquote(string(b[:i+1]))
+			if err != nil {
+				return string(b[1:i]), b[i+1:], true
+			}
+			return s, b[i+1:], true
+		}
+	}
+	return "", b, false
+}
+
+func (d *dumpReader) beginFrames(t frameTarget) {
+	d.state = stFrames
+	d.target = t
+	d.frames = d.frames[:0]
+	d.createdBy = nil
+	d.elided = 0
+	d.elidedAt = 0
+	d.ancestors = nil
+	d.hasPendingFn = false
+	d.expectCreator = false
+}
+
+// frameLine handles a line inside a goroutine; it returns false when the
+// line is not part of the goroutine.
+func (d *dumpReader) frameLine(line []byte) bool {
+	// File lines follow function lines; try them first when one is due.
+	if d.hasPendingFn || d.expectCreator {
+		if file, ln, pc, ok := parseFileLine(line); ok {
+			if d.expectCreator {
+				d.setCreator(d.in.Frame(d.creatorFn, file, ln, pc, false))
+				d.expectCreator = false
+				d.lastWasFile = true
+				return true
+			}
+			d.addFrame(d.in.Frame(d.pendingFn, file, ln, pc, d.pendingInlined))
+			d.hasPendingFn = false
+			d.lastWasFile = true
+			return true
+		}
+		d.flushPending()
+	}
+	d.lastWasFile = false
+	t := bytes.TrimLeft(line, " \t")
+	switch {
+	case bytes.HasPrefix(t, []byte("created by ")):
+		fn := t[len("created by "):]
+		if i := bytes.Index(fn, []byte(" in goroutine ")); i >= 0 {
+			id, err := strconv.ParseInt(string(bytes.TrimSpace(fn[i+len(" in goroutine "):])), 10, 64)
+			if err == nil && d.target == toGoroutine {
+				d.g.CreatorID = id
+				d.cur.Caps |= CapCreatorIDs
+			}
+			fn = fn[:i]
+		}
+		d.creatorFn = append(d.creatorFn[:0], bytes.TrimSpace(fn)...)
+		d.expectCreator = true
+		return true
+	case bytes.HasPrefix(t, []byte("...")):
+		// "...additional frames elided..." or "...N frames elided..."
+		if bytes.HasSuffix(t, []byte("frames elided...")) {
+			mid := bytes.TrimSpace(t[3 : len(t)-len("frames elided...")])
+			n, err := strconv.Atoi(string(mid))
+			if err != nil {
+				n = -1
+			}
+			if d.target == toAncestor {
+				return true
+			}
+			d.elided = n
+			d.elidedAt = len(d.frames)
+			d.g.Flags |= FlagFramesElided
+			return true
+		}
+		// "..." or "...[snip]..." pasted by a user: not ours, skip it.
+		return true
+	case bytes.HasPrefix(t, []byte("[originating from goroutine ")):
+		d.flushAncestor()
+		rest := t[len("[originating from goroutine "):]
+		end := bytes.IndexByte(rest, ']')
+		if end < 0 {
+			end = len(rest)
+		}
+		d.ancID, _ = strconv.ParseInt(string(rest[:end]), 10, 64)
+		if d.target == toGoroutine {
+			d.finishMainFrames()
+		}
+		d.target = toAncestor
+		d.ancFrames = d.ancFrames[:0]
+		d.ancCreated = nil
+		return true
+	case bytes.HasPrefix(t, []byte("goroutine running on other thread; stack unavailable")):
+		d.g.Flags |= FlagStackUnavailable
+		return true
+	case bytes.HasPrefix(t, []byte("[snip]")):
+		return true
+	}
+	if fn, inlined, ok := parseFuncLine(t); ok {
+		d.pendingFn = append(d.pendingFn[:0], fn...)
+		d.pendingInlined = inlined
+		d.hasPendingFn = true
+		d.pendingLine = d.lr.line
+		return true
+	}
+	if headerIndex(line) >= 0 {
+		return false
+	}
+	if _, _, _, ok := parseFileLine(line); ok {
+		// A file line without its function (a pasted fragment): skip it.
+		return true
+	}
+	return false
+}
+
+// flushPending keeps a function line whose file line never came, as a frame
+// with an unknown file.
+func (d *dumpReader) flushPending() {
+	if !d.hasPendingFn {
+		return
+	}
+	d.hasPendingFn = false
+	d.addFrame(d.in.Frame(d.pendingFn, nil, 0, 0, d.pendingInlined))
+	d.warn(Warning{Kind: WarnMalformed, Line: d.pendingLine, Offset: -1,
+		Message: fmt.Sprintf("frame %s has no file:line", d.pendingFn)})
+}
+
+func (d *dumpReader) addFrame(f *Frame) {
+	if d.target == toAncestor {
+		d.ancFrames = append(d.ancFrames, f)
+		return
+	}
+	d.frames = append(d.frames, f)
+}
+
+func (d *dumpReader) setCreator(f *Frame) {
+	if d.target == toAncestor {
+		d.ancCreated = f
+		return
+	}
+	d.createdBy = f
+}
+
+func (d *dumpReader) finishMainFrames() {
+	d.g.Stack = d.in.Stack(d.frames, d.createdBy, d.elided, d.elidedAt)
+}
+
+func (d *dumpReader) flushAncestor() {
+	if d.target != toAncestor {
+		return
+	}
+	d.ancestors = append(d.ancestors, Ancestor{ID: d.ancID, Stack: d.in.Stack(d.ancFrames, d.ancCreated, 0, 0)})
+}
+
+// finishGoroutine stores the goroutine being built.
+func (d *dumpReader) finishGoroutine() {
+	if d.hasPendingFn {
+		d.flushPending()
+	}
+	if d.expectCreator {
+		d.setCreator(d.in.Frame(d.creatorFn, nil, 0, 0, false))
+		d.expectCreator = false
+	}
+	switch d.target {
+	case toRuntimeStack:
+		if d.cur != nil && d.cur.Crash != nil && len(d.frames) > 0 {
+			d.cur.Crash.RuntimeStack = d.in.Stack(d.frames, nil, d.elided, d.elidedAt)
+		}
+		d.state = stOutside
+		return
+	case toAncestor:
+		d.flushAncestor()
+		d.g.Ancestors = d.ancestors
+	default:
+		d.finishMainFrames()
+	}
+	d.cur.Goroutines = append(d.cur.Goroutines, d.g)
+	d.g = Goroutine{}
+	d.target = toGoroutine
+	d.state = stOutside
+}
+
+// endOfInput closes whatever was being read at the end of the input and
+// says what was lost if it was cut.
+func (d *dumpReader) endOfInput(readErr bool) {
+	if d.state != stFrames {
+		return
+	}
+	cut := d.hasPendingFn || d.expectCreator || (d.target == toGoroutine && len(d.frames) == 0 && d.g.Flags&FlagStackUnavailable == 0)
+	unterminated := d.lr.unterminated
+	if d.expectCreator {
+		d.setCreator(d.in.Frame(d.creatorFn, nil, 0, 0, false))
+		d.expectCreator = false
+	}
+	isGoroutine := d.target != toRuntimeStack
+	id := d.g.ID
+	d.finishGoroutine()
+	if !isGoroutine || d.cur == nil || readErr {
+		return
+	}
+	if cut || unterminated && !d.lastWasFile {
+		read := d.cur.GoroutineCount()
+		if d.lr.next-d.snapStartBytes == pprofDebug2Cap || d.lr.next == pprofDebug2Cap {
+			d.warn(Warning{Kind: WarnPprofCap, Line: d.lr.line, Offset: d.lr.next,
+				Message: fmt.Sprintf("the dump stops at exactly 64 MiB, where net/http/pprof's goroutine?debug=2 gives up: it is incomplete; %d goroutines were read, the last (goroutine %d) is cut and any after it are lost; capture with runtime.Stack and a larger buffer, or use debug=1 or debug=0", read, id)})
+			return
+		}
+		d.warn(Warning{Kind: WarnTruncated, Line: d.lr.line, Offset: d.lr.next,
+			Message: fmt.Sprintf("input ends inside goroutine %d: its stack is incomplete; %d goroutines were read", id, read)})
+	}
+}
+
+const pprofDebug2Cap = 64 << 20
+
+// parseFuncLine reads a function line, "pkg.(*T).Method(0x1, {0x2, 0x3})",
+// "pkg.fn(...)", "chanrecv(0x838c340)", and returns the function name and
+// whether the call was printed as inlined "(...)".
+func parseFuncLine(t []byte) (fn []byte, inlined, ok bool) {
+	depth := 0
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; c {
+		case '[':
+			depth++
+		case ']':
+			if depth > 0 {
+				depth--
+			}
+		case '(':
+			if depth > 0 || (i > 0 && t[i-1] == '.') {
+				// A receiver "(*T)" or inside generic brackets.
+				if depth == 0 {
+					j := bytes.IndexByte(t[i:], ')')
+					if j < 0 {
+						return nil, false, false
+					}
+					i += j
+				}
+				continue
+			}
+			if i == 0 {
+				return nil, false, false
+			}
+			fn = t[:i]
+			if bytes.IndexByte(fn, ' ') >= 0 || bytes.IndexByte(fn, ':') >= 0 && !bytes.Contains(fn, []byte("::")) {
+				return nil, false, false
+			}
+			inlined = bytes.HasPrefix(t[i:], []byte("(...)"))
+			return fn, inlined, true
+		case ' ', '\t':
+			if depth == 0 {
+				return nil, false, false
+			}
+		}
+	}
+	return nil, false, false
+}
+
+// parseFileLine reads a file line, "\t/src/x.go:12 +0x1d fp=... sp=...",
+// "C:/Go/src/x.go:12", "??:0", "<autogenerated>:1".
+func parseFileLine(line []byte) (file []byte, ln int, pc uint64, ok bool) {
+	t := bytes.TrimLeft(line, " \t")
+	if len(t) == 0 {
+		return nil, 0, 0, false
+	}
+	// The path ends at the last ':' followed by a (possibly negative) line
+	// number and then the end or a space.
+	end := len(t)
+	if i := bytes.Index(t, []byte(" +0x")); i >= 0 {
+		end = i
+	} else if i := bytes.Index(t, []byte(" fp=")); i >= 0 {
+		end = i
+	} else if i := bytes.Index(t, []byte(" pc=")); i >= 0 {
+		end = i
+	}
+	head := bytes.TrimRight(t[:end], " ")
+	colon := bytes.LastIndexByte(head, ':')
+	if colon <= 0 || colon == len(head)-1 {
+		return nil, 0, 0, false
+	}
+	num := head[colon+1:]
+	neg := false
+	if num[0] == '-' {
+		neg = true
+		num = num[1:]
+	}
+	if len(num) == 0 || len(num) > 9 {
+		return nil, 0, 0, false
+	}
+	n := 0
+	for _, c := range num {
+		if c < '0' || c > '9' {
+			return nil, 0, 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	file = head[:colon]
+	if !looksLikePath(file) {
+		return nil, 0, 0, false
+	}
+	if end < len(t) && bytes.HasPrefix(t[end:], []byte(" +0x")) {
+		rest := t[end+4:]
+		k := 0
+		for k < len(rest) && isHex(rest[k]) {
+			k++
+		}
+		pc, _ = strconv.ParseUint(string(rest[:k]), 16, 64)
+	}
+	return file, n, pc, true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// looksLikePath accepts what the runtime prints as a file: absolute and
+// relative paths, Windows paths, "?", "??" and "<autogenerated>".
+func looksLikePath(f []byte) bool {
+	switch {
+	case len(f) == 0:
+		return false
+	case f[0] == '/' || f[0] == '?' || f[0] == '<' || f[0] == '.' || f[0] == '_':
+		return true
+	case bytes.IndexByte(f, '/') >= 0 || bytes.IndexByte(f, '\\') >= 0:
+		return bytes.IndexByte(f, '(') < 0 || bytes.Contains(f, []byte("Program Files")) || len(f) > 1 && f[1] == ':'
+	case bytes.HasSuffix(f, []byte(".go")) || bytes.HasSuffix(f, []byte(".s")) || bytes.HasSuffix(f, []byte(".c")):
+		return true
+	}
+	return false
+}
+
+// idSet remembers goroutine IDs of the current snapshot, compactly.
+type idSet struct {
+	bits []uint64
+	big  map[int64]struct{}
+}
+
+const idSetMaxBits = 1 << 26 // 8 MiB of bits; larger IDs go to a map
+
+func (s *idSet) reset() {
+	clear(s.bits)
+	s.big = nil
+}
+
+func (s *idSet) has(id int64) bool {
+	if id >= 0 && id < idSetMaxBits {
+		w := int(id >> 6)
+		return w < len(s.bits) && s.bits[w]&(1<<(id&63)) != 0
+	}
+	_, ok := s.big[id]
+	return ok
+}
+
+func (s *idSet) add(id int64) {
+	if id >= 0 && id < idSetMaxBits {
+		w := int(id >> 6)
+		if w >= len(s.bits) {
+			s.bits = append(s.bits, make([]uint64, w+1-len(s.bits)+len(s.bits)/2)...)
+		}
+		s.bits[w] |= 1 << (id & 63)
+		return
+	}
+	if s.big == nil {
+		s.big = make(map[int64]struct{})
+	}
+	s.big[id] = struct{}{}
+}

@@ -62,7 +62,7 @@ func wordStart(line []byte, i int) bool {
 // signal, a runtime stack, a fatal error or a panic chain. Crash snapshots
 // without goroutines are kept only when strong.
 func (c *Crash) strong() bool {
-	return c.Signal != "" || c.RuntimeStack != nil || c.Kind == CrashFatalError || len(c.Panics) > 1 || len(c.Header) > 1
+	return c.Signal != "" || c.RuntimeStack != nil || c.Kind == CrashFatalError || len(c.Panics) > 1
 }
 
 // isDumpSignal reports whether a crash is only a request for a dump
@@ -74,6 +74,9 @@ func isDumpSignal(c *Crash) bool {
 // maxCrashPreamble is how many unrelated lines may separate a crash header
 // from its first goroutine before the header is taken for a stray log line.
 const maxCrashPreamble = 40
+
+// maxPanicLines is how many lines a multi-line panic message may span.
+const maxPanicLines = 10
 
 // startCrash begins a crash header; line has its decoration stripped.
 func (d *dumpReader) startCrash(kind crashStart, line []byte) {
@@ -90,6 +93,7 @@ func (d *dumpReader) startCrash(kind crashStart, line []byte) {
 	d.cur.Crash = c
 	d.crashMarked = false
 	d.crashLines = 0
+	d.crashBlank = false
 	d.state = stCrashHeader
 	d.crashHeaderText(kind, line)
 }
@@ -158,6 +162,7 @@ func (d *dumpReader) crashHeaderLine(raw, line []byte, blank bool) bool {
 	c := d.cur.Crash
 	if blank {
 		d.crashLines++
+		d.crashBlank = true
 		return true
 	}
 	t := bytes.TrimSpace(line)
@@ -197,7 +202,8 @@ func (d *dumpReader) crashHeaderLine(raw, line []byte, blank bool) bool {
 		}
 	}
 	// A multi-line panic message continues until the first blank line.
-	if d.crashLines == 0 && len(c.Panics) > 0 && c.Kind == CrashPanic {
+	if !d.crashBlank && d.crashLines < maxPanicLines && len(c.Panics) > 0 && c.Kind == CrashPanic {
+		d.crashLines++
 		last := &c.Panics[len(c.Panics)-1]
 		last.Message += "\n" + string(t)
 		if c.Message != "" {

@@ -87,12 +87,17 @@ type dumpReader struct {
 	creatorFn      []byte
 	crashMarked    bool // the crashing goroutine of the current crash was marked
 	crashLines     int  // plain lines seen since the crash header
+	crashBlank     bool // a blank line followed the crash header
 	lastWasBlank   bool
 	orphanWarned   bool
 	goroutineFirst int // line of the current goroutine header
 	snapStartBytes int64
 	err            error // first error of a delegated profile reader
 	lastWasFile    bool  // the last frame line was a complete file line
+	// lastLineInFrames is true when the last line read was read inside a
+	// goroutine's frames.
+	lastLineInFrames bool
+	atEOF            bool
 }
 
 func readStackDump(ctx context.Context, name string, lr *lineReader, in *Interner, opts Options) ([]*Snapshot, error) {
@@ -205,6 +210,7 @@ func (d *dumpReader) finishSnapshot() {
 func (d *dumpReader) line(raw []byte) {
 	line := d.undecorate(raw)
 	blank := len(bytes.TrimSpace(line)) == 0
+	d.lastLineInFrames = d.state == stFrames
 
 	switch d.state {
 	case stFrames:
@@ -441,6 +447,11 @@ func (d *dumpReader) header(h []byte) {
 		}
 	}
 	d.crashLines = 0
+	if s := d.cur; len(s.Goroutines) == 0 && s.Crash == nil && len(s.Races) == 0 {
+		// Whatever started this snapshot came to nothing: it starts here.
+		s.Source.Line, s.Source.Offset = d.lr.line, d.lr.offset
+		d.snapStartBytes = d.lr.offset
+	}
 	d.ids.add(id)
 	d.g = g
 	d.goroutineFirst = d.lr.line
@@ -688,6 +699,9 @@ func (d *dumpReader) flushPending() {
 	}
 	d.hasPendingFn = false
 	d.addFrame(d.in.Frame(d.pendingFn, nil, 0, 0, d.pendingInlined))
+	if d.atEOF {
+		return // the truncation warning says it
+	}
 	d.warn(Warning{Kind: WarnMalformed, Line: d.pendingLine, Offset: -1,
 		Message: fmt.Sprintf("frame %s has no file:line", d.pendingFn)})
 }
@@ -750,31 +764,29 @@ func (d *dumpReader) finishGoroutine() {
 // endOfInput closes whatever was being read at the end of the input and
 // says what was lost if it was cut.
 func (d *dumpReader) endOfInput(readErr bool) {
-	if d.state != stFrames {
+	inFrames := d.state == stFrames
+	cutInFrames := inFrames && (d.hasPendingFn || d.expectCreator ||
+		d.target == toGoroutine && len(d.frames) == 0 && d.g.Flags&FlagStackUnavailable == 0)
+	// A last line without a newline that was not a complete file line was
+	// cut mid-way.
+	cutLastLine := d.lr.unterminated && d.lastLineInFrames && !d.lastWasFile
+	isGoroutine := !inFrames || d.target != toRuntimeStack
+	if inFrames {
+		d.atEOF = true
+		d.finishGoroutine()
+	}
+	if readErr || d.cur == nil || len(d.cur.Goroutines) == 0 || !isGoroutine || !(cutInFrames || cutLastLine) {
 		return
 	}
-	cut := d.hasPendingFn || d.expectCreator || (d.target == toGoroutine && len(d.frames) == 0 && d.g.Flags&FlagStackUnavailable == 0)
-	unterminated := d.lr.unterminated
-	if d.expectCreator {
-		d.setCreator(d.in.Frame(d.creatorFn, nil, 0, 0, false))
-		d.expectCreator = false
-	}
-	isGoroutine := d.target != toRuntimeStack
-	id := d.g.ID
-	d.finishGoroutine()
-	if !isGoroutine || d.cur == nil || readErr {
+	read := d.cur.GoroutineCount()
+	id := d.cur.Goroutines[len(d.cur.Goroutines)-1].ID
+	if d.lr.next-d.snapStartBytes == pprofDebug2Cap || d.lr.next == pprofDebug2Cap {
+		d.warn(Warning{Kind: WarnPprofCap, Line: d.lr.line, Offset: d.lr.next,
+			Message: fmt.Sprintf("the dump stops at exactly 64 MiB, where net/http/pprof's goroutine?debug=2 gives up: it is incomplete; %d goroutines were read, the last (goroutine %d) is cut and any after it are lost; capture with runtime.Stack and a larger buffer, or use debug=1 or debug=0", read, id)})
 		return
 	}
-	if cut || unterminated && !d.lastWasFile {
-		read := d.cur.GoroutineCount()
-		if d.lr.next-d.snapStartBytes == pprofDebug2Cap || d.lr.next == pprofDebug2Cap {
-			d.warn(Warning{Kind: WarnPprofCap, Line: d.lr.line, Offset: d.lr.next,
-				Message: fmt.Sprintf("the dump stops at exactly 64 MiB, where net/http/pprof's goroutine?debug=2 gives up: it is incomplete; %d goroutines were read, the last (goroutine %d) is cut and any after it are lost; capture with runtime.Stack and a larger buffer, or use debug=1 or debug=0", read, id)})
-			return
-		}
-		d.warn(Warning{Kind: WarnTruncated, Line: d.lr.line, Offset: d.lr.next,
-			Message: fmt.Sprintf("input ends inside goroutine %d: its stack is incomplete; %d goroutines were read", id, read)})
-	}
+	d.warn(Warning{Kind: WarnTruncated, Line: d.lr.line, Offset: d.lr.next,
+		Message: fmt.Sprintf("input ends inside goroutine %d: its stack is incomplete; %d goroutines were read", id, read)})
 }
 
 const pprofDebug2Cap = 64 << 20

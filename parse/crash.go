@@ -55,6 +55,9 @@ func wordStart(line []byte, i int) bool {
 		return true
 	}
 	c := line[i-1]
+	if c == 'm' && bytes.LastIndex(line[:i], []byte("[0m")) == i-3 {
+		return true // after an ANSI colour reset, "\x1b[0m" or a pasted "[0m"
+	}
 	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_')
 }
 

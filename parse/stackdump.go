@@ -97,7 +97,12 @@ type dumpReader struct {
 	// lastLineInFrames is true when the last line read was read inside a
 	// goroutine's frames.
 	lastLineInFrames bool
-	atEOF            bool
+	// suspect is a line inside a goroutine that is not a readable frame;
+	// if a file line follows, it was a mangled frame.
+	suspect     []byte
+	suspectLine int
+	hasSuspect  bool
+	atEOF       bool
 }
 
 func readStackDump(ctx context.Context, name string, lr *lineReader, in *Interner, opts Options) ([]*Snapshot, error) {
@@ -621,6 +626,14 @@ func (d *dumpReader) frameLine(line []byte) bool {
 	}
 	d.lastWasFile = false
 	t := bytes.TrimLeft(line, " \t")
+	if d.hasSuspect {
+		// The suspect line was not followed by a file line: it was not
+		// a frame. Whatever it was, this goroutine ended before it.
+		if _, _, _, ok := parseFileLine(line); !ok {
+			d.hasSuspect = false
+			return false
+		}
+	}
 	switch {
 	case bytes.HasPrefix(t, []byte("created by ")):
 		fn := t[len("created by "):]
@@ -685,8 +698,23 @@ func (d *dumpReader) frameLine(line []byte) bool {
 		return false
 	}
 	if _, _, _, ok := parseFileLine(line); ok {
-		// A file line without its function (a pasted fragment): skip it.
+		if d.hasSuspect {
+			// The line before was a frame we could not read.
+			d.hasSuspect = false
+			d.warn(Warning{Kind: WarnMalformed, Line: d.suspectLine, Offset: -1,
+				Message: fmt.Sprintf("unreadable frame %q skipped in goroutine %d", d.suspect, d.g.ID)})
+		}
+		// Otherwise a file line without its function (a pasted fragment).
 		return true
+	}
+	if !d.hasSuspect && d.target == toGoroutine && bytes.IndexByte(t, '(') > 0 {
+		if k, _ := crashHeaderIndex(line); k == crashNone {
+			// Perhaps a mangled frame: decide when the next line comes.
+			d.suspect = append(d.suspect[:0], t[:min(len(t), 120)]...)
+			d.suspectLine = d.lr.line
+			d.hasSuspect = true
+			return true
+		}
 	}
 	return false
 }
@@ -735,12 +763,21 @@ func (d *dumpReader) flushAncestor() {
 
 // finishGoroutine stores the goroutine being built.
 func (d *dumpReader) finishGoroutine() {
+	d.hasSuspect = false
 	if d.hasPendingFn {
 		d.flushPending()
 	}
 	if d.expectCreator {
 		d.setCreator(d.in.Frame(d.creatorFn, nil, 0, 0, false))
 		d.expectCreator = false
+		if !d.atEOF {
+			d.warn(Warning{Kind: WarnMalformed, Line: d.lr.line, Offset: -1,
+				Message: fmt.Sprintf("\"created by %s\" has no file:line", d.creatorFn)})
+		}
+	}
+	if d.target == toGoroutine && len(d.frames) == 0 && d.g.Flags&FlagStackUnavailable == 0 && !d.atEOF {
+		d.warn(Warning{Kind: WarnMalformed, Line: d.g.Line, Offset: -1,
+			Message: fmt.Sprintf("goroutine %d has no stack frames", d.g.ID)})
 	}
 	switch d.target {
 	case toRuntimeStack:
@@ -820,6 +857,9 @@ func parseFuncLine(t []byte) (fn []byte, inlined, ok bool) {
 				return nil, false, false
 			}
 			fn = t[:i]
+			if bytes.Count(fn, []byte("(")) != bytes.Count(fn, []byte(")")) {
+				return nil, false, false
+			}
 			if bytes.IndexByte(fn, ' ') >= 0 || bytes.IndexByte(fn, ':') >= 0 && !bytes.Contains(fn, []byte("::")) {
 				return nil, false, false
 			}

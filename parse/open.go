@@ -104,7 +104,7 @@ func ReadFile(ctx context.Context, path string, opts Options) ([]*Snapshot, erro
 // returns an error wrapping ErrUnrecognized when nothing in r is a format
 // it knows, and an *InputError naming the input for everything else.
 func Read(ctx context.Context, name string, r io.Reader, opts Options) ([]*Snapshot, error) {
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := newBufReader(r)
 	head, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, &InputError{Name: name, Offset: -1, Err: err}
@@ -123,7 +123,7 @@ func Read(ctx context.Context, name string, r io.Reader, opts Options) ([]*Snaps
 		if max := opts.maxDecompressed(); max > 0 {
 			src = &cappedReader{r: zr, left: max, max: max}
 		}
-		br = bufio.NewReaderSize(src, 256<<10)
+		br = newBufReader(src)
 		compressed = true
 	}
 	snaps, err := readUncompressed(ctx, name, br, NewInterner(), opts)
@@ -263,3 +263,9 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	c.left -= int64(n)
 	return n, err
 }
+
+// readBufferSize is the size of the buffer text is read through: large
+// enough that ordinary lines never straddle a refill.
+const readBufferSize = 256 << 10
+
+func newBufReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, readBufferSize) }

@@ -1,0 +1,146 @@
+package parse
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// benchDump returns the path of a dump of n goroutines written by the real
+// runtime (internal/cmd/dumpgen), generating it once per machine into the
+// temporary directory.
+func benchDump(b *testing.B, n int) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "gorensic-bench")
+	path := filepath.Join(dir, fmt.Sprintf("dump-%d.txt", n))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	tmp := path + ".tmp"
+	cmd := exec.Command("go", "run", "../internal/cmd/dumpgen", "-n", fmt.Sprint(n), "-o", tmp)
+	cmd.Env = append(os.Environ(), "GODEBUG=tracebacklabels=1")
+	cmd.Stderr = os.Stderr
+	b.Logf("generating %s with the real runtime", path)
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("dumpgen -n %d: %v", n, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// heapPeak samples the live heap while a benchmark runs.
+type heapPeak struct {
+	peak atomic.Uint64
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startHeapPeak() *heapPeak {
+	h := &heapPeak{stop: make(chan struct{})}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > h.peak.Load() {
+				h.peak.Store(v)
+			}
+			select {
+			case <-h.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapPeak) done() float64 {
+	close(h.stop)
+	h.wg.Wait()
+	return float64(h.peak.Load()) / (1 << 20)
+}
+
+// BenchmarkReadDump reads and groups debug=2 dumps of 10k, 100k and 1M
+// goroutines with a few hundred distinct stacks. The peak-heap-MiB metric
+// shows that memory grows with distinct stacks, not with the file.
+func BenchmarkReadDump(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
+			path := benchDump(b, n)
+			fi, err := os.Stat(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(fi.Size())
+			b.ReportAllocs()
+			peak := startHeapPeak()
+			var stacks, groups int
+			for b.Loop() {
+				snaps, err := ReadFile(context.Background(), path, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				s := snaps[0]
+				if s.GoroutineCount() < n {
+					b.Fatalf("read %d goroutines, want at least %d", s.GoroutineCount(), n)
+				}
+				groups = len(Aggregate(s))
+				seen := map[*Stack]bool{}
+				for i := range s.Goroutines {
+					seen[s.Goroutines[i].Stack] = true
+				}
+				stacks = len(seen)
+			}
+			b.ReportMetric(peak.done(), "peak-heap-MiB")
+			b.ReportMetric(float64(stacks), "stacks")
+			b.ReportMetric(float64(groups), "groups")
+		})
+	}
+}
+
+// BenchmarkLineLoop is the baseline: a bare line loop over the same file,
+// the practical upper bound for any line-based reader.
+func BenchmarkLineLoop(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
+			path := benchDump(b, n)
+			fi, _ := os.Stat(path)
+			b.SetBytes(fi.Size())
+			b.ReportAllocs()
+			for b.Loop() {
+				f, err := os.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lr := newLineReader(path, newBufReader(f), DefaultMaxLine)
+				lines := 0
+				for {
+					if _, ok := lr.readLine(); !ok {
+						break
+					}
+					lines++
+				}
+				f.Close()
+				if lines == 0 {
+					b.Fatal("no lines")
+				}
+			}
+		})
+	}
+}

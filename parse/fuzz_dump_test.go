@@ -1,0 +1,97 @@
+package parse
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// FuzzReadDump feeds arbitrary text through Read (sniffing, the dump reader
+// and the profile readers it delegates to). The reader must never panic or
+// hang, and what it returns must be consistent.
+func FuzzReadDump(f *testing.F) {
+	seeds := []string{
+		"goroutine 1 [running]:\nmain.main()\n\t/src/m.go:3 +0x1\n",
+		"panic: boom [recovered]\n\tpanic: again\n[signal SIGSEGV: segmentation violation]\n\ngoroutine 7 gp=0xc0 m=nil [chan send (leaked), 3 minutes, locked to thread, synctest bubble 2 labels:{\"a\": \"b\"}]:\nmain.f(...)\n\t/m.go:-1\n...2 frames elided...\ncreated by main.g in goroutine 1\n\t/m.go:9 +0x2\n[originating from goroutine 1]:\nmain.h()\n\tC:/m.go:4\n",
+		"==================\nWARNING: DATA RACE\nWrite at 0x00c000 by goroutine 7:\n  main.f()\n      /m.go:3 +0x1\n\nGoroutine 7 (running) created at:\n  main.main()\n      /m.go:9 +0x2\n==================\n",
+		"x | goroutine 1 [IO wait]:\nx | net.(*conn).Read(0x1)\nx | \t/n.go:1 +0x1\n",
+		"fatal error: stack overflow\n\nruntime stack:\nruntime.throw({0x1?})\n\t/p.go:1 +0x1 fp=0x1 sp=0x2 pc=0x3\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	if dir := filepath.Join("..", "..", "shared", "corpus", "dumps"); dirExists(dir) {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
+					f.Add(b)
+				}
+			}
+			return nil
+		})
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		snaps, err := Read(ctx, "fuzz", bytes.NewReader(data), Options{MaxLine: 4 << 10})
+		if err != nil {
+			return
+		}
+		checkSnapshots(t, snaps)
+	})
+}
+
+func dirExists(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
+}
+
+// checkSnapshots asserts the invariants every snapshot keeps.
+func checkSnapshots(t *testing.T, snaps []*Snapshot) {
+	t.Helper()
+	for i, s := range snaps {
+		if s.Source.Index != i {
+			t.Fatalf("snapshot %d has index %d", i, s.Source.Index)
+		}
+		if len(s.Goroutines) == 0 && s.Crash == nil && len(s.Races) == 0 && s.Contention == nil {
+			t.Fatalf("snapshot %d is empty", i)
+		}
+		if s.Source.Format == FormatUnrecognized {
+			t.Fatalf("snapshot %d has no format", i)
+		}
+		n := 0
+		for j := range s.Goroutines {
+			g := &s.Goroutines[j]
+			if g.Stack == nil || g.Count < 1 {
+				t.Fatalf("snapshot %d goroutine %d: stack %v count %d", i, j, g.Stack, g.Count)
+			}
+			for _, fr := range g.Stack.Frames {
+				if fr == nil || fr.Function == "" {
+					t.Fatalf("snapshot %d goroutine %d: empty frame", i, j)
+				}
+			}
+			n += g.Count
+		}
+		groups := Aggregate(s)
+		m := 0
+		for _, grp := range groups {
+			m += grp.Count
+			if grp.WaitMin > grp.WaitMedian || grp.WaitMedian > grp.WaitMax {
+				t.Fatalf("group waits out of order: %v %v %v", grp.WaitMin, grp.WaitMedian, grp.WaitMax)
+			}
+		}
+		if m != n {
+			t.Fatalf("groups hold %d goroutines, snapshot %d", m, n)
+		}
+		for _, r := range s.Races {
+			for _, a := range r.Accesses {
+				if a.Stack == nil {
+					t.Fatalf("race access without stack")
+				}
+			}
+		}
+	}
+}

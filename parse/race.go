@@ -161,7 +161,7 @@ func isRaceOp(op string) bool {
 
 // parseRaceGoroutine reads "Goroutine 44 (running) created at:".
 func parseRaceGoroutine(t []byte) (RaceGoroutine, bool) {
-	if !bytes.HasPrefix(t, []byte("Goroutine ")) || !bytes.HasSuffix(t, []byte(" created at:")) {
+	if len(t) < len("Goroutine  created at:") || !bytes.HasPrefix(t, []byte("Goroutine ")) || !bytes.HasSuffix(t, []byte(" created at:")) {
 		return RaceGoroutine{}, false
 	}
 	rest := t[len("Goroutine ") : len(t)-len(" created at:")]

@@ -38,11 +38,11 @@ type blocker func(w *world)
 
 // world holds what the goroutines block on; nothing ever releases them.
 type world struct {
-	never   chan int      // nobody sends or receives
-	full    chan int      // buffered and full: sends block
-	mu      sync.Mutex    // held forever
-	rw      sync.RWMutex  // write-locked forever
-	cond    *sync.Cond    // never signalled
+	never   chan int     // nobody sends or receives
+	full    chan int     // buffered and full: sends block
+	mu      sync.Mutex   // held forever
+	rw      sync.RWMutex // write-locked forever
+	cond    *sync.Cond   // never signalled
 	wg      sync.WaitGroup
 	conns   []net.Conn // client ends whose server side never writes
 	connsMu sync.Mutex

@@ -219,8 +219,11 @@ func TestCorpusFacts(t *testing.T) {
 		s := one(t, "goleak-http-tracebackancestors.txt")
 		n := 0
 		for _, g := range s.Goroutines {
-			n += len(g.Ancestors)
-			for _, a := range g.Ancestors {
+			if g.Extra == nil {
+				continue
+			}
+			n += len(g.Extra.Ancestors)
+			for _, a := range g.Extra.Ancestors {
 				if a.ID == 0 || len(a.Stack.Frames) == 0 {
 					t.Errorf("goroutine %d: empty ancestor %+v", g.ID, a)
 				}
@@ -277,8 +280,8 @@ func TestCorpusFacts(t *testing.T) {
 			t.Errorf("runtime stack %+v", s.Crash.RuntimeStack)
 		}
 		g := s.Goroutines[0]
-		if g.GP != 0xc0000061c0 || !g.MNil || g.Wait != 15*time.Minute {
-			t.Errorf("goroutine 1 gp=%#x mnil=%v wait=%v", g.GP, g.MNil, g.Wait)
+		if g.Extra == nil || g.Extra.GP != 0xc0000061c0 || !g.Extra.MNil || g.Wait != 15*time.Minute {
+			t.Errorf("goroutine 1 extra=%+v wait=%v", g.Extra, g.Wait)
 		}
 	})
 }

@@ -83,13 +83,13 @@ const maxPanicLines = 10
 
 // startCrash begins a crash header; line has its decoration stripped.
 func (d *dumpReader) startCrash(kind crashStart, line []byte) {
-	if d.cur != nil && d.cur.Crash != nil && len(d.cur.Goroutines) == 0 {
+	if d.cur != nil && d.cur.Crash != nil && d.gs.n == 0 {
 		// More of the same header, after a "runtime stack:" section.
 		d.state = stCrashHeader
 		d.crashHeaderText(kind, line)
 		return
 	}
-	if d.cur == nil || len(d.cur.Goroutines) > 0 || d.cur.Crash != nil {
+	if d.cur == nil || d.gs.n > 0 || d.cur.Crash != nil {
 		d.startSnapshot()
 	}
 	c := &Crash{Line: d.lr.line}

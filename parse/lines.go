@@ -2,7 +2,6 @@ package parse
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -56,12 +55,12 @@ func (lr *lineReader) readLine() ([]byte, bool) {
 	start := lr.next
 	lr.next += int64(len(b))
 	var cutAt int64 // length of a line that was cut, 0 when none
-	if errors.Is(err, bufio.ErrBufferFull) {
+	if err == bufio.ErrBufferFull {
 		// A line longer than the buffer: keep up to max bytes, skip the rest
 		// without holding it in memory.
 		lr.long = append(lr.long[:0], b[:min(len(b), lr.max)]...)
 		total := int64(len(b))
-		for errors.Is(err, bufio.ErrBufferFull) {
+		for err == bufio.ErrBufferFull {
 			b, err = lr.r.ReadSlice('\n')
 			lr.next += int64(len(b))
 			total += int64(len(b))
@@ -74,13 +73,13 @@ func (lr *lineReader) readLine() ([]byte, bool) {
 		}
 		b = lr.long
 	}
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		lr.err = err
 		if len(b) == 0 {
 			return nil, false
 		}
 	}
-	if len(b) == 0 && errors.Is(err, io.EOF) {
+	if len(b) == 0 && err == io.EOF {
 		return nil, false
 	}
 	lr.line++

@@ -154,14 +154,29 @@ type Goroutine struct {
 	State     string         // wait state as printed, without modifiers: "chan receive", "IO wait", "running"
 	Wait      time.Duration  // wait age; dumps print whole minutes, so 0 means "under a minute"
 	Flags     GoroutineFlags //
-	Bubble    int64          // synctest bubble ID when FlagSynctestBubble
 	Stack     *Stack         // interned; never nil
 	Labels    *Labels        // interned; nil when none
 	CreatorID int64          // goroutine that created this one, 0 when unknown
-	Ancestors []Ancestor     // GODEBUG=tracebackancestors sections
-	GP, M     uint64         // "gp=0x... m=N" (Go 1.23+), 0 when absent; M is the M id
-	MNil      bool           // "m=nil"
 	Line      int            // 1-based input line of the header, 0 for binary inputs
+	// Extra holds what few goroutines carry; nil when there is none. It
+	// keeps Goroutine small: a dump may hold a million of them.
+	Extra *GoroutineExtra
+}
+
+// GoroutineExtra holds the rarer facts of a goroutine header.
+type GoroutineExtra struct {
+	Bubble    int64      // synctest bubble ID when FlagSynctestBubble
+	Ancestors []Ancestor // GODEBUG=tracebackancestors sections
+	GP, M     uint64     // "gp=0x... m=N" (Go 1.23+ crash and GOTRACEBACK=system output); M is the M id
+	MNil      bool       // "m=nil"
+}
+
+// extra returns g.Extra, allocating it on first use.
+func (g *Goroutine) extra() *GoroutineExtra {
+	if g.Extra == nil {
+		g.Extra = new(GoroutineExtra)
+	}
+	return g.Extra
 }
 
 // Has reports whether all of f are set.

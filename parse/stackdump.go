@@ -56,6 +56,7 @@ type dumpReader struct {
 
 	snaps []*Snapshot
 	cur   *Snapshot
+	gs    goroutineStore // the current snapshot's goroutines, until it is finished
 	ids   idSet
 
 	state  dumpState
@@ -170,6 +171,7 @@ func (d *dumpReader) finishSnapshot() {
 		return
 	}
 	d.cur = nil
+	s.Goroutines = d.gs.flatten()
 	if s.Crash != nil && len(s.Goroutines) == 0 && !s.Crash.strong() {
 		s.Crash = nil
 	}
@@ -214,7 +216,7 @@ func (d *dumpReader) finishSnapshot() {
 // line handles one input line.
 func (d *dumpReader) line(raw []byte) {
 	line := d.undecorate(raw)
-	blank := len(bytes.TrimSpace(line)) == 0
+	blank := isBlank(line)
 	d.lastLineInFrames = d.state == stFrames
 
 	switch d.state {
@@ -244,7 +246,7 @@ func (d *dumpReader) line(raw []byte) {
 // outsideLine looks for the start of something in a line outside any
 // goroutine.
 func (d *dumpReader) outsideLine(raw, line []byte) {
-	if f := profileTextStart(bytes.TrimLeft(line, " \t")); f != FormatUnrecognized {
+	if f := profileTextStart(trimIndent(line)); f != FormatUnrecognized {
 		d.textProfile(f, raw)
 		return
 	}
@@ -352,10 +354,29 @@ func (d *dumpReader) undecorate(raw []byte) []byte {
 		}
 	}
 	// Trailing padding (log viewers, terminals) never matters.
-	if n := len(line); n > 0 && (line[n-1] == ' ' || line[n-1] == '\t') {
-		line = bytes.TrimRight(line, " \t")
+	for n := len(line); n > 0 && (line[n-1] == ' ' || line[n-1] == '\t'); n-- {
+		line = line[:n-1]
 	}
 	return line
+}
+
+// isBlank reports whether b holds only spaces and tabs.
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\v' && c != '\f' {
+			return false
+		}
+	}
+	return true
+}
+
+// trimIndent drops leading spaces and tabs.
+func trimIndent(b []byte) []byte {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	return b[i:]
 }
 
 // shapeOf maps digits to '0' so that timestamps of one format match.
@@ -452,7 +473,7 @@ func (d *dumpReader) header(h []byte) {
 		}
 	}
 	d.crashLines = 0
-	if s := d.cur; len(s.Goroutines) == 0 && s.Crash == nil && len(s.Races) == 0 {
+	if s := d.cur; d.gs.n == 0 && s.Crash == nil && len(s.Races) == 0 {
 		// Whatever started this snapshot came to nothing: it starts here.
 		s.Source.Line, s.Source.Offset = d.lr.line, d.lr.offset
 		d.snapStartBytes = d.lr.offset
@@ -468,11 +489,11 @@ func parseGM(g *Goroutine, b []byte) {
 	for _, f := range bytes.Fields(b) {
 		switch {
 		case bytes.HasPrefix(f, []byte("gp=")):
-			g.GP, _ = strconv.ParseUint(string(trimHex(f[3:])), 16, 64)
+			g.extra().GP, _ = strconv.ParseUint(string(trimHex(f[3:])), 16, 64)
 		case bytes.Equal(f, []byte("m=nil")):
-			g.MNil = true
+			g.extra().MNil = true
 		case bytes.HasPrefix(f, []byte("m=")):
-			g.M, _ = strconv.ParseUint(string(f[2:]), 10, 64)
+			g.extra().M, _ = strconv.ParseUint(string(f[2:]), 10, 64)
 		}
 	}
 }
@@ -518,7 +539,7 @@ func (d *dumpReader) parseStatus(g *Goroutine, body []byte) {
 			g.Flags |= FlagLockedToThread
 		case bytes.HasPrefix(part, []byte("synctest bubble ")):
 			g.Flags |= FlagSynctestBubble
-			g.Bubble, _ = strconv.ParseInt(string(bytes.TrimSpace(part[len("synctest bubble "):])), 10, 64)
+			g.extra().Bubble, _ = strconv.ParseInt(string(bytes.TrimSpace(part[len("synctest bubble "):])), 10, 64)
 		case bytes.HasPrefix(part, []byte("labels:")):
 			// handled above
 		}
@@ -625,7 +646,7 @@ func (d *dumpReader) frameLine(line []byte) bool {
 		d.flushPending()
 	}
 	d.lastWasFile = false
-	t := bytes.TrimLeft(line, " \t")
+	t := trimIndent(line)
 	if d.hasSuspect {
 		// The suspect line was not followed by a file line: it was not
 		// a frame. Whatever it was, this goroutine ended before it.
@@ -788,11 +809,11 @@ func (d *dumpReader) finishGoroutine() {
 		return
 	case toAncestor:
 		d.flushAncestor()
-		d.g.Ancestors = d.ancestors
+		d.g.extra().Ancestors = d.ancestors
 	default:
 		d.finishMainFrames()
 	}
-	d.cur.Goroutines = append(d.cur.Goroutines, d.g)
+	d.gs.add(&d.g)
 	d.g = Goroutine{}
 	d.target = toGoroutine
 	d.state = stOutside
@@ -812,11 +833,11 @@ func (d *dumpReader) endOfInput(readErr bool) {
 		d.atEOF = true
 		d.finishGoroutine()
 	}
-	if readErr || d.cur == nil || len(d.cur.Goroutines) == 0 || !isGoroutine || !(cutInFrames || cutLastLine) {
+	if readErr || d.cur == nil || d.gs.n == 0 || !isGoroutine || !(cutInFrames || cutLastLine) {
 		return
 	}
-	read := d.cur.GoroutineCount()
-	id := d.cur.Goroutines[len(d.cur.Goroutines)-1].ID
+	read := d.gs.n
+	id := d.gs.last().ID
 	if d.lr.next-d.snapStartBytes == pprofDebug2Cap || d.lr.next == pprofDebug2Cap {
 		d.warn(Warning{Kind: WarnPprofCap, Line: d.lr.line, Offset: d.lr.next,
 			Message: fmt.Sprintf("the dump stops at exactly 64 MiB, where net/http/pprof's goroutine?debug=2 gives up: it is incomplete; %d goroutines were read, the last (goroutine %d) is cut and any after it are lost; capture with runtime.Stack and a larger buffer, or use debug=1 or debug=0", read, id)})
@@ -832,9 +853,11 @@ const pprofDebug2Cap = 64 << 20
 // "pkg.fn(...)", "chanrecv(0x838c340)", and returns the function name and
 // whether the call was printed as inlined "(...)".
 func parseFuncLine(t []byte) (fn []byte, inlined, ok bool) {
-	depth := 0
+	depth, opens, closes := 0, 0, 0
 	for i := 0; i < len(t); i++ {
 		switch c := t[i]; c {
+		case ')':
+			closes++
 		case '[':
 			depth++
 		case ']':
@@ -844,12 +867,14 @@ func parseFuncLine(t []byte) (fn []byte, inlined, ok bool) {
 		case '(':
 			if depth > 0 || (i > 0 && t[i-1] == '.') {
 				// A receiver "(*T)" or inside generic brackets.
+				opens++
 				if depth == 0 {
 					j := bytes.IndexByte(t[i:], ')')
 					if j < 0 {
 						return nil, false, false
 					}
 					i += j
+					closes++
 				}
 				continue
 			}
@@ -857,7 +882,7 @@ func parseFuncLine(t []byte) (fn []byte, inlined, ok bool) {
 				return nil, false, false
 			}
 			fn = t[:i]
-			if bytes.Count(fn, []byte("(")) != bytes.Count(fn, []byte(")")) {
+			if opens != closes {
 				return nil, false, false
 			}
 			if bytes.IndexByte(fn, ' ') >= 0 || bytes.IndexByte(fn, ':') >= 0 && !bytes.Contains(fn, []byte("::")) {
@@ -877,7 +902,7 @@ func parseFuncLine(t []byte) (fn []byte, inlined, ok bool) {
 // parseFileLine reads a file line, "\t/src/x.go:12 +0x1d fp=... sp=...",
 // "C:/Go/src/x.go:12", "??:0", "<autogenerated>:1".
 func parseFileLine(line []byte) (file []byte, ln int, pc uint64, ok bool) {
-	t := bytes.TrimLeft(line, " \t")
+	t := trimIndent(line)
 	if len(t) == 0 {
 		return nil, 0, 0, false
 	}
@@ -891,7 +916,10 @@ func parseFileLine(line []byte) (file []byte, ln int, pc uint64, ok bool) {
 	} else if i := bytes.Index(t, []byte(" pc=")); i >= 0 {
 		end = i
 	}
-	head := bytes.TrimRight(t[:end], " ")
+	head := t[:end]
+	for len(head) > 0 && head[len(head)-1] == ' ' {
+		head = head[:len(head)-1]
+	}
 	colon := bytes.LastIndexByte(head, ':')
 	if colon <= 0 || colon == len(head)-1 {
 		return nil, 0, 0, false
@@ -920,19 +948,29 @@ func parseFileLine(line []byte) (file []byte, ln int, pc uint64, ok bool) {
 		return nil, 0, 0, false
 	}
 	if end < len(t) && bytes.HasPrefix(t[end:], []byte(" +0x")) {
-		rest := t[end+4:]
-		k := 0
-		for k < len(rest) && isHex(rest[k]) {
-			k++
+		for _, c := range t[end+4:] {
+			v, ok := hexVal(c)
+			if !ok || pc>>60 != 0 {
+				break
+			}
+			pc = pc<<4 | uint64(v)
 		}
-		pc, _ = strconv.ParseUint(string(rest[:k]), 16, 64)
 	}
 	return file, n, pc, true
 }
 
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+func hexVal(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
+
 
 // looksLikePath accepts what the runtime prints as a file: absolute and
 // relative paths, Windows paths, "?", "??" and "<autogenerated>".
@@ -985,4 +1023,49 @@ func (s *idSet) add(id int64) {
 		s.big = make(map[int64]struct{})
 	}
 	s.big[id] = struct{}{}
+}
+
+// goroutineStore collects goroutines in fixed-size chunks and copies them
+// into one slice once, at the end: appending a million 100-byte structs to
+// one growing slice would copy them several times over.
+type goroutineStore struct {
+	chunks [][]Goroutine
+	n      int
+}
+
+const goroutineChunk = 4096
+
+func (gs *goroutineStore) add(g *Goroutine) {
+	if k := len(gs.chunks); k == 0 || len(gs.chunks[k-1]) == cap(gs.chunks[k-1]) {
+		size := goroutineChunk
+		if k == 0 {
+			size = 64 // most dumps are small
+		}
+		gs.chunks = append(gs.chunks, make([]Goroutine, 0, size))
+	}
+	k := len(gs.chunks) - 1
+	gs.chunks[k] = append(gs.chunks[k], *g)
+	gs.n++
+}
+
+func (gs *goroutineStore) last() *Goroutine {
+	c := gs.chunks[len(gs.chunks)-1]
+	return &c[len(c)-1]
+}
+
+// flatten returns the goroutines in one slice and empties the store.
+func (gs *goroutineStore) flatten() []Goroutine {
+	var out []Goroutine
+	switch len(gs.chunks) {
+	case 0:
+	case 1:
+		out = gs.chunks[0]
+	default:
+		out = make([]Goroutine, 0, gs.n)
+		for _, c := range gs.chunks {
+			out = append(out, c...)
+		}
+	}
+	gs.chunks, gs.n = nil, 0
+	return out
 }

@@ -76,15 +76,19 @@ func TestHeaderVariants(t *testing.T) {
 				t.Fatalf("got %d goroutines", len(s.Goroutines))
 			}
 			g := s.Goroutines[0]
-			if g.ID != tt.id || g.State != tt.state || g.Wait != tt.wait || g.Flags != tt.flags || g.Bubble != tt.bubble {
+			var x GoroutineExtra
+			if g.Extra != nil {
+				x = *g.Extra
+			}
+			if g.ID != tt.id || g.State != tt.state || g.Wait != tt.wait || g.Flags != tt.flags || x.Bubble != tt.bubble {
 				t.Errorf("got id=%d state=%q wait=%v flags=%b bubble=%d; want id=%d state=%q wait=%v flags=%b bubble=%d",
-					g.ID, g.State, g.Wait, g.Flags, g.Bubble, tt.id, tt.state, tt.wait, tt.flags, tt.bubble)
+					g.ID, g.State, g.Wait, g.Flags, x.Bubble, tt.id, tt.state, tt.wait, tt.flags, tt.bubble)
 			}
 			if got := g.Labels.String(); got != tt.labels {
 				t.Errorf("labels = %q, want %q", got, tt.labels)
 			}
-			if g.GP != tt.gp || g.M != tt.m || g.MNil != tt.mnil {
-				t.Errorf("gp=%#x m=%d mnil=%v, want gp=%#x m=%d mnil=%v", g.GP, g.M, g.MNil, tt.gp, tt.m, tt.mnil)
+			if x.GP != tt.gp || x.M != tt.m || x.MNil != tt.mnil {
+				t.Errorf("gp=%#x m=%d mnil=%v, want gp=%#x m=%d mnil=%v", x.GP, x.M, x.MNil, tt.gp, tt.m, tt.mnil)
 			}
 			if f := g.Stack.Frames; len(f) != 1 || f[0].Function != "main.main" || f[0].File != "/src/main.go" || f[0].Line != 10 || f[0].PC != 0x1d {
 				t.Errorf("frames = %+v", f)

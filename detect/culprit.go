@@ -1,0 +1,90 @@
+package detect
+
+import (
+	"strings"
+
+	"github.com/gorensic/gorensic/parse"
+)
+
+// IsStdlib reports whether the package of fn belongs to the Go standard
+// library (its import path's first element has no dot, and it is not
+// "main"), or to the runtime.
+func IsStdlib(fn string) bool {
+	pkg := parse.FuncPackage(fn)
+	if pkg == "" {
+		return !strings.Contains(fn, ".") // Go 1.3 C runtime frames
+	}
+	if pkg == "main" {
+		return false
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	return !strings.Contains(first, ".")
+}
+
+// Culprit returns the frame a finding should point at: the innermost frame
+// in the program's own code (not the runtime, not the standard library).
+// When every frame is library code it returns the innermost frame outside
+// the runtime, and nil for an empty stack.
+func Culprit(st *parse.Stack) *parse.Frame {
+	if st == nil {
+		return nil
+	}
+	for _, f := range st.Frames {
+		if !f.Runtime && !IsStdlib(f.Function) {
+			return f
+		}
+	}
+	for _, f := range st.Frames {
+		if !f.Runtime {
+			return f
+		}
+	}
+	if len(st.Frames) > 0 {
+		return st.Frames[0]
+	}
+	return nil
+}
+
+// EntryFunction returns the outermost frame of a stack: the function the
+// goroutine was started with, used as its creation site when the input
+// records no "created by" (debug=0 and debug=1 profiles).
+func EntryFunction(st *parse.Stack) *parse.Frame {
+	if st == nil || len(st.Frames) == 0 {
+		return nil
+	}
+	for i := len(st.Frames) - 1; i >= 0; i-- {
+		if f := st.Frames[i]; f.Function != "runtime.goexit" && f.Function != "goexit" {
+			return f
+		}
+	}
+	return st.Frames[len(st.Frames)-1]
+}
+
+// CreationSite returns the "created by" frame of a stack, or its entry
+// function when the input does not record creators.
+func CreationSite(st *parse.Stack) *parse.Frame {
+	if st == nil {
+		return nil
+	}
+	if st.CreatedBy != nil {
+		return st.CreatedBy
+	}
+	return nil
+}
+
+// EvidenceOf builds the evidence for a group: count, state, stack, a few
+// goroutine IDs, labels and wait ages.
+func EvidenceOf(s *parse.Snapshot, g *parse.Group, note string) Evidence {
+	e := Evidence{
+		Count:        g.Count,
+		State:        g.State,
+		Stack:        g.Stack,
+		GoroutineIDs: g.IDs(s, 5),
+		Labels:       g.Labels,
+		Note:         note,
+	}
+	if s.Caps.Has(parse.CapWaitAges) {
+		e.Wait = &WaitStats{Min: g.WaitMin, Median: g.WaitMedian, Max: g.WaitMax}
+	}
+	return e
+}

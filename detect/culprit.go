@@ -60,16 +60,14 @@ func EntryFunction(st *parse.Stack) *parse.Frame {
 	return st.Frames[len(st.Frames)-1]
 }
 
-// CreationSite returns the "created by" frame of a stack, or its entry
-// function when the input does not record creators.
+// CreationSite returns the "created by" frame of a stack, or nil when the
+// input does not record one (debug=0 and debug=1 profiles: use
+// EntryFunction there).
 func CreationSite(st *parse.Stack) *parse.Frame {
 	if st == nil {
 		return nil
 	}
-	if st.CreatedBy != nil {
-		return st.CreatedBy
-	}
-	return nil
+	return st.CreatedBy
 }
 
 // EvidenceOf builds the evidence for a group: count, state, stack, a few

@@ -194,10 +194,11 @@ func isTraceHeader(head []byte) bool {
 }
 
 // looksLikeProfileProto reports whether head starts like an uncompressed
-// pprof profile.proto: field 1 (sample_type, length-delimited ValueType)
-// holding a small message of varint fields.
+// pprof profile.proto: field 1 (sample_type, as pprof writes first) or
+// field 11 (period_type, as runtime/pprof writes first), a length-delimited
+// ValueType holding a small message of varint fields.
 func looksLikeProfileProto(head []byte) bool {
-	if len(head) < 4 || head[0] != 0x0a {
+	if len(head) < 4 || head[0] != 0x0a && head[0] != 0x5a {
 		return false
 	}
 	n, w := uvarint(head[1:])

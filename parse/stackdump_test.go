@@ -66,6 +66,8 @@ func TestHeaderVariants(t *testing.T) {
 		{"new-reasons", "goroutine 8 [sync.RWMutex.RLock, 495 minutes]:", 8, "sync.RWMutex.RLock", 495 * time.Minute, 0, 0, "", 0, 0, false},
 		{"labels-126", `goroutine 6 [select, locked to thread labels:{"handler": "checkout", "id": "a\"b"}]:`, 6, "select", 0, FlagLockedToThread, 0, `{handler=checkout, id=a"b}`, 0, 0, false},
 		{"labels-only", `goroutine 6 [chan receive labels:{"k": "v"}]:`, 6, "chan receive", 0, 0, 0, "{k=v}", 0, 0, false},
+		{"labels-127", `goroutine 6 [select, 2 minutes] {handler: checkout, "x y": "a]b", empty: }:`, 6, "select", 2 * time.Minute, 0, 0, "{empty=, handler=checkout, x y=a]b}", 0, 0, false},
+		{"labels-127-locked", `goroutine 9 [chan receive, locked to thread] {path: /api/v1.x_y}:`, 9, "chan receive", 0, FlagLockedToThread, 0, "{path=/api/v1.x_y}", 0, 0, false},
 		{"gc-worker", "goroutine 18 [GC worker (idle)]:", 18, "GC worker (idle)", 0, 0, 0, "", 0, 0, false},
 		{"crlf", "goroutine 4 [IO wait]:\r", 4, "IO wait", 0, 0, 0, "", 0, 0, false},
 	}

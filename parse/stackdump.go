@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"fmt"
 	"strconv"
@@ -128,8 +129,10 @@ func readStackDump(ctx context.Context, name string, lr *lineReader, in *Interne
 	if err := lr.failed(); err != nil {
 		d.endOfInput(true)
 		d.finishSnapshot()
-		if len(d.snaps) == 0 {
-			return nil, err
+		if len(d.snaps) == 0 || errors.Is(err, ErrTooLarge) {
+			// Past the decompression cap nothing is trusted: a bomb is an
+			// error, not a truncated dump.
+			return d.snaps, err
 		}
 		last := d.snaps[len(d.snaps)-1]
 		last.Warnings = append(last.Warnings, Warning{Kind: WarnTruncated, Line: lr.line + 1, Offset: -1,

@@ -2,8 +2,8 @@ package parse
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"

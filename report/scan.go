@@ -1,0 +1,109 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/gorensic/gorensic/parse"
+)
+
+// Scan is the result of "gorensic scan": one summary per snapshot read,
+// and the findings over them.
+type Scan struct {
+	Inputs []InputSummary
+	// Findings is empty until the detectors exist; formatters already
+	// render it, so the JSON contract holds "findings": [] today.
+	Findings []Finding
+	Outcome
+}
+
+// Finding stands in for the detectors' finding until they are written;
+// its JSON shape is fixed by the contract in design.md.
+type Finding struct{}
+
+// InputSummary is what one snapshot holds, in the few numbers that tell
+// the reader what they are looking at.
+type InputSummary struct {
+	// Label names the snapshot for people: the input name, with "#index"
+	// when its input holds several snapshots.
+	Label      string
+	Source     parse.Source
+	Caps       parse.Caps
+	Goroutines int
+	// States counts goroutines by wait state, biggest first; nil when the
+	// input does not record states.
+	States     []StateCount
+	Crash      *parse.Crash
+	Races      int
+	Contention *ContentionSummary // nil unless the input is a contention profile
+	Warnings   []parse.Warning
+}
+
+// StateCount is one bar of a states histogram.
+type StateCount struct {
+	State string
+	Count int
+}
+
+// ContentionSummary totals a mutex or block profile.
+type ContentionSummary struct {
+	Kind        parse.Format
+	Samples     int
+	Contentions int64
+	Delay       time.Duration
+}
+
+// Label names a snapshot for people: its input name, with "#index" when
+// the input holds several snapshots.
+func Label(src parse.Source, several bool) string {
+	if !several {
+		return src.Name
+	}
+	return src.Name + "#" + itoa(src.Index)
+}
+
+// Summarize sums up one snapshot; several says whether its input holds
+// more than one.
+func Summarize(s *parse.Snapshot, several bool) InputSummary {
+	sum := InputSummary{
+		Label:      Label(s.Source, several),
+		Source:     s.Source,
+		Caps:       s.Caps,
+		Goroutines: s.GoroutineCount(),
+		Crash:      s.Crash,
+		Races:      len(s.Races),
+		Warnings:   s.Warnings,
+	}
+	if s.Caps.Has(parse.CapStates) {
+		sum.States = stateHistogram(s.Goroutines)
+	}
+	if c := s.Contention; c != nil {
+		cs := &ContentionSummary{Kind: c.Kind, Samples: len(c.Samples)}
+		for _, smp := range c.Samples {
+			cs.Contentions += smp.Contentions
+			cs.Delay += smp.Delay
+		}
+		sum.Contention = cs
+	}
+	return sum
+}
+
+// stateHistogram counts goroutines by state, biggest first, ties by name.
+func stateHistogram(gs []parse.Goroutine) []StateCount {
+	counts := make(map[string]int)
+	for i := range gs {
+		counts[gs[i].State] += gs[i].Count
+	}
+	out := make([]StateCount, 0, len(counts))
+	for st, n := range counts {
+		out = append(out, StateCount{State: st, Count: n})
+	}
+	slices.SortFunc(out, func(a, b StateCount) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.State, b.State)
+	})
+	return out
+}

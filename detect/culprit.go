@@ -7,18 +7,35 @@ import (
 )
 
 // IsStdlib reports whether the package of fn belongs to the Go standard
-// library (its import path's first element has no dot, and it is not
-// "main"), or to the runtime.
+// library or the runtime: its import path starts with one of the standard
+// library's top-level directories. A dotless path that is not one of them
+// ("myapp/handler", GOPATH-era "robotgo") is the program's own code, as
+// is "main".
 func IsStdlib(fn string) bool {
 	pkg := parse.FuncPackage(fn)
 	if pkg == "" {
-		return !strings.Contains(fn, ".") // Go 1.3 C runtime frames
-	}
-	if pkg == "main" {
-		return false
+		return !strings.Contains(fn, ".") // Go 1.3 C runtime frames, "panic"
 	}
 	first, _, _ := strings.Cut(pkg, "/")
-	return !strings.Contains(first, ".")
+	if strings.Contains(first, ".") {
+		return false
+	}
+	_, ok := stdRoots[first]
+	return ok
+}
+
+// stdRoots are the top-level directories of the standard library's import
+// paths (GOROOT/src), including "vendor" (its vendored golang.org/x
+// packages) and "cmd".
+var stdRoots = map[string]struct{}{
+	"archive": {}, "arena": {}, "bufio": {}, "builtin": {}, "bytes": {}, "cmd": {}, "cmp": {},
+	"compress": {}, "container": {}, "context": {}, "crypto": {}, "database": {}, "debug": {},
+	"embed": {}, "encoding": {}, "errors": {}, "expvar": {}, "flag": {}, "fmt": {}, "go": {},
+	"hash": {}, "html": {}, "image": {}, "index": {}, "internal": {}, "io": {}, "iter": {},
+	"log": {}, "maps": {}, "math": {}, "mime": {}, "net": {}, "os": {}, "path": {}, "plugin": {},
+	"reflect": {}, "regexp": {}, "runtime": {}, "simd": {}, "slices": {}, "sort": {}, "strconv": {},
+	"strings": {}, "structs": {}, "sync": {}, "syscall": {}, "testing": {}, "text": {}, "time": {},
+	"unicode": {}, "unique": {}, "unsafe": {}, "vendor": {}, "weak": {},
 }
 
 // Culprit returns the frame a finding should point at: the innermost frame

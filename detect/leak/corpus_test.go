@@ -1,0 +1,97 @@
+package leak_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/leak"
+	"github.com/gorensic/gorensic/parse"
+)
+
+const corpus = "../../../shared/corpus"
+
+// TestCorpus checks the leak detector against real dumps whose pathology
+// is known (corpus SOURCES.md): what it must find, and the healthy or
+// foreign dumps on which it must report nothing at warning or above.
+func TestCorpus(t *testing.T) {
+	if _, err := os.Stat(corpus); err != nil {
+		t.Skipf("corpus not found at %s (it lives outside the repository): %v", corpus, err)
+	}
+	tests := []struct {
+		file    string
+		sev     detect.Severity // of the top leak finding; -1: none at warning or above
+		culprit string
+		count   int
+	}{
+		// Leaked shell-relay goroutines: a sender blocked 12 minutes whose
+		// creator returned, with its blocked siblings.
+		{"dumps/issues/emp3r0r-34-chan-send-receive-12min.txt", detect.SeverityWarning, "github.com/jm33-m0/emp3r0r/core/lib/cc.reverseBash.func2.1", 1},
+		// A deadlock crash: the deadlock detector's.
+		{"dumps/issues/git-hound-73-deadlock-chan-send.txt", -1, "", 0},
+		{"dumps/issues/dockerize-2-go1.3-deadlock.txt", -1, "", 0},
+		// 851 per-connection outbound loops idle in chan receive after a
+		// panic: not a leak.
+		{"dumps/mhub-go1.3-send-on-closed-channel.txt", -1, "", 0},
+		// 54 worker loops in chan receive: healthy pools.
+		{"dumps/nzbrex-go1.24.3.txt", -1, "", 0},
+		{"dumps/cdk-erigon-129-goroutines-debug2.txt", -1, "", 0},
+		{"dumps/kvstore-raft-go124-windows.txt", -1, "", 0},
+		{"dumps/goleak-http.txt", -1, "", 0},
+		{"dumps/felixge-goroutine-debug2.txt", -1, "", 0},
+		// 12,096 in sync.Cond.Wait, debug=1: the runaway finding owns the
+		// count; no wait ages or creators say they are stuck.
+		{"goroutine-pprof/erigon-20161-goroutines-debug1.txt", -1, "", 0},
+		// Per-entity fan-out, not a leak.
+		{"goroutine-pprof/nats-jetstream-7046-goroutines-debug1.txt", -1, "", 0},
+		// Healthy baselines.
+		{"goroutine-pprof/kubedb-pg-coordinator-2025-10-27.pb.gz", -1, "", 0},
+		{"goroutine-pprof/kubedb-pg-coordinator-2025-12-04.pb.gz", -1, "", 0},
+		{"goroutine-pprof/node-exporter-debug0.pb.gz", -1, "", 0},
+		{"goroutine-pprof/service-courier-2026-debug0.pb.gz", -1, "", 0},
+		{"goroutine-pprof/cdk-erigon-134-goroutines-debug0.pb.gz", -1, "", 0},
+		{"goroutine-pprof/cortex-2020-debug0.pb.gz", -1, "", 0},
+		{"goroutine-pprof/scorestack-dynamicbeat-1481-debug0.pb.gz", -1, "", 0},
+		{"goroutine-pprof/ztsfc-http-pep-401-debug0.pb.gz", -1, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			fs := run(t, filepath.Join(corpus, tt.file))
+			var top *detect.Finding
+			for i := range fs {
+				if fs[i].Severity >= detect.SeverityWarning {
+					top = &fs[i]
+					break
+				}
+			}
+			switch {
+			case tt.sev < 0 && top != nil:
+				t.Errorf("want nothing at warning or above, got %s %s: %s", top.Severity, top.Culprit.Function, top.Title)
+			case tt.sev < 0:
+			case top == nil:
+				t.Errorf("want a %s leak at %s, got nothing at warning or above", tt.sev, tt.culprit)
+			case top.Severity != tt.sev || top.Culprit.Function != tt.culprit || top.Count < tt.count:
+				t.Errorf("top finding is %s %s count=%d (%s), want %s %s count>=%d", top.Severity, top.Culprit.Function, top.Count, top.Title, tt.sev, tt.culprit, tt.count)
+			}
+		})
+	}
+}
+
+func run(t *testing.T, path string) []detect.Finding {
+	t.Helper()
+	snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []detect.Finding
+	for _, s := range snaps {
+		res, err := detect.Run(context.Background(), s, []*detect.Detector{leak.Detector}, detect.DefaultConfig(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res.Findings...)
+	}
+	return out
+}

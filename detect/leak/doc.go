@@ -1,0 +1,111 @@
+// Package leak finds goroutines that will never wake: blocked in a channel
+// operation, a select, sync.Cond.Wait or sync.WaitGroup.Wait that nothing
+// will complete, each one holding its stack and everything it references
+// for the rest of the process's life.
+//
+// # What it reports
+//
+// Goroutines are grouped by blocking site: the culprit frame (the innermost
+// frame in the program's own code, see detect.Culprit) and the operation it
+// blocks in, across stacks that differ below it and across creators. This
+// is the method of Uber's LeakProf: a leak shows as many goroutines parked
+// at one site. Each reported site is one finding with its count, wait ages
+// (min/median/max), creation site, a few goroutine IDs, up to three
+// representative stacks, blocked siblings and the creator goroutine when
+// there is one.
+//
+// Certain (the runtime says so):
+//
+//   - goroutines marked "(leaked)" (Go 1.26+ goroutineleak profiles in any
+//     format, or a dump taken after a leak check): critical from
+//     Config.LeakWarnCount (50) goroutines at one site, warning below;
+//   - "chan send (nil chan)" and "chan receive (nil chan)": critical from
+//     Config.LeakMinCount (10), warning below; "select (no cases)"
+//     (select {}): warning from LeakMinCount, info below. In main.main
+//     either is info only: a main that blocks forever while servers run is
+//     idiomatic.
+//
+// Likely or possible, from the shape of the site:
+//
+//   - Blocked senders ("chan send"), the most common leak in production
+//     (the "premature return": a caller fans out, returns early on an error
+//     or a timeout, and its workers block forever sending results nobody
+//     reads). The evidence is a median wait of at least Config.LeakMinWait
+//     (10m), or a creator that has returned: with creator IDs (Go 1.21+)
+//     the creator goroutine is gone or no longer inside the creating
+//     function; without IDs, the creating function is on no stack in the
+//     dump. With either the finding is likely; a warning from
+//     LeakMinCount senders, critical from Config.LeakCriticalCount (1000).
+//     LeakWarnCount senders or more are a warning even without evidence
+//     (confidence possible). A smaller site is a warning only when it has
+//     waited LeakMinWait, its creator returned and goroutines started by
+//     the same creator are blocked as long (a whole family left behind, like
+//     a shell relay's reader, writer and pump); otherwise it is info.
+//   - Waiters (chan receive, select, sync.Cond.Wait, sync.WaitGroup.Wait)
+//     are what idle worker pools, per-connection loops and tickers look
+//     like, so they are reported at warning only with all of: creator IDs
+//     showing one creator per goroutine or two (per-request goroutines, not
+//     a pool one constructor started), at least 80% of those creators
+//     returned, a median wait of LeakMinWait, and LeakMinCount goroutines.
+//     Critical from LeakCriticalCount. Otherwise a big site (LeakCriticalCount
+//     and a quarter of all goroutines, or LeakWarnCount waiting
+//     LeakMinWait) is info.
+//
+// # Inputs without states
+//
+// debug=0 profiles have no states, wait ages or creators: the operation is
+// named from the runtime frames (runtime.chansend1, runtime.selectgo...),
+// the title says so, and only the count rules apply (confidence possible).
+// debug=1 profiles also hide the leading runtime frames, so a goroutine
+// parked with the program's code innermost is in "a channel operation or
+// select" whose direction is unknown: such a site is a warning (possible)
+// only when it holds LeakWarnCount goroutines and half of all goroutines.
+// The remedy then asks for a debug=2 dump or a goroutineleak profile.
+//
+// # What it stays quiet on
+//
+//   - Idle worker pools: N workers receiving at one site, started by one
+//     constructor (one creator ID), or without creator IDs at all, are never
+//     above info, however long they idle.
+//   - Timers and tickers: goroutines in time.Sleep (state sleep) are not
+//     blocking sites at all; a select in a ticker loop is a waiter.
+//   - Network waits: IO wait, net/http's idle keep-alive connections
+//     ((*conn).serve, persistConn readLoop/writeLoop) and every goroutine
+//     whose stack is only standard library or runtime code (signal.loop,
+//     GC workers, finalizers, database/sql's connectionOpener, accept
+//     loops) are not candidates.
+//   - Mutex, RWMutex and semaphore waiters belong to the contention
+//     detector; syscalls and cgo calls to blocked-thread.
+//   - "all goroutines are asleep - deadlock!" crashes belong to the
+//     deadlock detector: every site is capped at info.
+//   - Count alone: when a site's only evidence is its size and a runaway
+//     finding at warning or above holds at least half of its goroutines,
+//     the runaway finding owns it and the leak finding drops to info. The
+//     two findings name each other in Related. Conversely a runaway site
+//     mostly made of goroutines in leak findings at warning or above drops
+//     to info.
+//
+// # Ranking
+//
+// Score is detect.Score over the count, the median wait and the share of
+// all goroutines, weighed by confidence.
+//
+// # Remedy
+//
+// Each finding's remedy is specific to the operation: buffer the channel or
+// select on ctx.Done() next to a send; close the channel or select on a
+// done channel next to a receive; Broadcast when a sync.Cond's owner
+// closes; pair every wg.Add with a deferred wg.Done; make the nil channel.
+package leak
+
+import (
+	_ "embed"
+
+	"github.com/gorensic/gorensic/detect/internal/doctext"
+)
+
+//go:embed doc.go
+var docSource string
+
+// Doc is the package comment above: the detector's explain text.
+var Doc = doctext.FromSource(docSource)

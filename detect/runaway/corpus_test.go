@@ -1,0 +1,93 @@
+package runaway_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/runaway"
+	"github.com/gorensic/gorensic/parse"
+)
+
+const corpus = "../../../shared/corpus"
+
+// TestCorpus checks the runaway detector against real dumps whose pathology
+// is known (corpus SOURCES.md): what it must find, and the healthy or
+// foreign dumps on which it must report nothing at warning or above.
+func TestCorpus(t *testing.T) {
+	if _, err := os.Stat(corpus); err != nil {
+		t.Skipf("corpus not found at %s (it lives outside the repository): %v", corpus, err)
+	}
+	tests := []struct {
+		file    string
+		sev     detect.Severity // of the top leak finding; -1: none at warning or above
+		culprit string
+		count   int
+	}{
+		// 12,096 goroutines (60%) started in webseedPeer.requester, all in
+		// sync.Cond.Wait: a goroutine explosion.
+		{"goroutine-pprof/erigon-20161-goroutines-debug1.txt", detect.SeverityCritical, "github.com/anacrolix/torrent.(*webseedPeer).requester", 12096},
+		// Per-entity fan-out (7 goroutines x 1,000 consumers): info only.
+		{"goroutine-pprof/nats-jetstream-7046-goroutines-debug1.txt", -1, "", 0},
+		// 1,733 goroutines from an MQTT broker's accept loop: one reader
+		// and one writer per connection, a capacity fact.
+		{"dumps/mhub-go1.3-send-on-closed-channel.txt", -1, "", 0},
+		// A leak, not a runaway; a deadlock.
+		{"dumps/issues/emp3r0r-34-chan-send-receive-12min.txt", -1, "", 0},
+		{"dumps/issues/git-hound-73-deadlock-chan-send.txt", -1, "", 0},
+		// Healthy programs, some with hundreds of connections.
+		{"dumps/nzbrex-go1.24.3.txt", -1, "", 0},
+		{"dumps/cdk-erigon-129-goroutines-debug2.txt", -1, "", 0},
+		{"dumps/kvstore-raft-go124-windows.txt", -1, "", 0},
+		{"dumps/goleak-http.txt", -1, "", 0},
+		{"goroutine-pprof/kubedb-pg-coordinator-2025-10-27.pb.gz", -1, "", 0},
+		{"goroutine-pprof/kubedb-pg-coordinator-2025-12-04.pb.gz", -1, "", 0},
+		{"goroutine-pprof/node-exporter-debug0.pb.gz", -1, "", 0},
+		{"goroutine-pprof/service-courier-2026-debug0.pb.gz", -1, "", 0},
+		{"goroutine-pprof/cdk-erigon-134-goroutines-debug0.pb.gz", -1, "", 0},
+		{"goroutine-pprof/cortex-2020-debug0.pb.gz", -1, "", 0},
+		// 733 pooled HTTP client connections (readLoop + writeLoop).
+		{"goroutine-pprof/scorestack-dynamicbeat-1481-debug0.pb.gz", -1, "", 0},
+		{"goroutine-pprof/ztsfc-http-pep-401-debug0.pb.gz", -1, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			fs := run(t, filepath.Join(corpus, tt.file))
+			var top *detect.Finding
+			for i := range fs {
+				if fs[i].Severity >= detect.SeverityWarning {
+					top = &fs[i]
+					break
+				}
+			}
+			switch {
+			case tt.sev < 0 && top != nil:
+				t.Errorf("want nothing at warning or above, got %s %s: %s", top.Severity, top.Culprit.Function, top.Title)
+			case tt.sev < 0:
+			case top == nil:
+				t.Errorf("want a %s runaway at %s, got nothing at warning or above", tt.sev, tt.culprit)
+			case top.Severity != tt.sev || top.Culprit.Function != tt.culprit || top.Count < tt.count:
+				t.Errorf("top finding is %s %s count=%d (%s), want %s %s count>=%d", top.Severity, top.Culprit.Function, top.Count, top.Title, tt.sev, tt.culprit, tt.count)
+			}
+		})
+	}
+}
+
+func run(t *testing.T, path string) []detect.Finding {
+	t.Helper()
+	snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []detect.Finding
+	for _, s := range snaps {
+		res, err := detect.Run(context.Background(), s, []*detect.Detector{runaway.Detector}, detect.DefaultConfig(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res.Findings...)
+	}
+	return out
+}

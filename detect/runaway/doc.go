@@ -1,0 +1,83 @@
+// Package runaway finds goroutine counts dominated by one creation site:
+// a go statement that starts goroutines without bound (one per message,
+// per request, per item) faster than they finish.
+//
+// # What it reports
+//
+// Goroutines are grouped by creation site: the "created by" frame (the
+// go statement's function and line), or, in debug=0 and debug=1 profiles,
+// which record no creators, the function each goroutine started in
+// (detect.EntryFunction; the title says "running" instead of "created by").
+// Runtime-created goroutines and the main goroutine belong to no site. A
+// finding gives the count, its share of all goroutines, what most of them
+// are doing (the biggest operation and culprit among them), a few stacks
+// and, when every goroutine of the site was started by one goroutine (Go
+// 1.21+ "created by X in goroutine N"), that parent goroutine and its
+// current stack.
+//
+// Thresholds (Config.RunawayMinCount, default 1000, and
+// Config.RunawayMinShare, default 0.5):
+//
+//   - warning: RunawayMinCount goroutines or more at one site holding at
+//     least RunawayMinShare of all goroutines;
+//   - critical: ten times RunawayMinCount (10,000) with the same share;
+//   - warning too, in a diff or watch, when the site at least doubled since
+//     the baseline snapshot and grew by half of RunawayMinCount;
+//   - info: RunawayMinCount or more with a smaller share. Three or more such
+//     sites within 10% of each other's counts are one "per-entity fan-out"
+//     finding: a design that runs a few goroutines per consumer, stream or
+//     peer (1,000 consumers x 7 goroutines) scales with its entities and is
+//     neither a leak nor a runaway by itself.
+//
+// A program's goroutines are rarely dominated by one site unless something
+// spawns without bound, and a healthy process is seldom beyond a few
+// thousand goroutines at one site; the defaults reflect that, and can be
+// raised for programs whose design is one goroutine per connection at
+// scale.
+//
+// # What it stays quiet on (info at most)
+//
+//   - Connection-bound goroutines: sites in net/http (idle keep-alive
+//     connections in (*conn).serve, client persistConn loops),
+//     golang.org/x/net/http2, gRPC or net/rpc; sites where half the
+//     goroutines wait for network input; sites whose creators are an
+//     accept loop or connection readers (by creator ID, or, without IDs,
+//     because the creating function is on the stack of a goroutine in
+//     Accept); and, in profiles without creators, sites that run beside at
+//     least half as many network readers. 5,000 idle keep-alive connections
+//     are a capacity fact: the finding says so and suggests watching the
+//     trend.
+//   - Goroutines that are mostly in leak findings at warning or above: the
+//     leak finding, which says why they are stuck, owns them; this one drops
+//     to info and names it in Related. Conversely, a leak site whose only
+//     evidence is its size gives way to a runaway finding at warning or
+//     above.
+//   - "all goroutines are asleep - deadlock!" crashes: the deadlock
+//     detector's.
+//
+// # Ranking
+//
+// Score is detect.Score over the count and the share of all goroutines
+// (ages play no part: a runaway is about numbers), weighed by confidence.
+//
+// # Remedy
+//
+// Bound the spawning: a fixed pool of workers fed by a channel, or a
+// semaphore (a buffered channel, golang.org/x/sync/semaphore,
+// errgroup.Group.SetLimit) around the go statement, so the source waits
+// instead of piling up goroutines; timeouts on the slow dependency they
+// wait for; load shedding at the source. For capacity facts: watch the
+// trend with gorensic diff, and cap connections or set idle timeouts.
+package runaway
+
+import (
+	_ "embed"
+
+	"github.com/gorensic/gorensic/detect/internal/doctext"
+)
+
+//go:embed doc.go
+var docSource string
+
+// Doc is the package comment above: the detector's explain text.
+var Doc = doctext.FromSource(docSource)

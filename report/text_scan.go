@@ -16,12 +16,14 @@ func (textFormatter) Scan(w io.Writer, s *Scan) error {
 		}
 		p.table(t, "")
 	}
-	for _, in := range s.Inputs {
-		p.line("")
+	for i, in := range s.Inputs {
+		if i > 0 || len(s.Inputs) > 1 {
+			p.line("")
+		}
 		scanInput(p, &in)
 	}
-	p.line("")
-	if len(s.Findings) == 0 {
+	if len(s.Inputs) > 0 && len(s.Findings) == 0 {
+		p.line("")
 		p.line("No findings: the detectors are not part of this build yet; this is an input summary.")
 	}
 	outcomeLine(p, s.Outcome, len(s.Inputs))
@@ -53,12 +55,13 @@ func scanInput(p *printer, in *InputSummary) {
 	}
 	p.line("caps:        %s", orDash(strings.Join(in.Caps.Names(), ", ")))
 	if len(in.States) > 0 {
+		// A histogram, biggest first: counts right-aligned under a short
+		// header, without a table per input (a log can hold thousands).
+		width := len(thousands(in.States[0].Count))
 		p.line("states:")
-		t := newColumns("GOROUTINES>", "STATE")
 		for _, st := range in.States {
-			t.add(thousands(st.Count), orUnknown(st.State))
+			p.line("  %*s  %s", width, thousands(st.Count), clean(orUnknown(st.State)))
 		}
-		p.table(t, "  ")
 	}
 	if len(in.Warnings) > 0 {
 		p.line("warnings:")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Exit codes.
@@ -43,17 +44,21 @@ func (e *FindingsError) Error() string {
 // inputsError ends a run in which some inputs could not be read, or none
 // held anything to show. The reasons were printed as they happened.
 type inputsError struct {
-	failed, read int
+	read, skipped, failed int
 }
 
 func (e *inputsError) Error() string {
-	switch {
-	case e.failed == 0:
-		return "no goroutine dump, profile or trace found in the inputs"
-	case e.read == 0:
-		return fmt.Sprintf("no input could be read (%d failed)", e.failed)
+	if e.read > 0 {
+		return fmt.Sprintf("%d input(s) could not be read; the output covers the others", e.failed)
 	}
-	return fmt.Sprintf("%d input(s) could not be read; the output covers the others", e.failed)
+	var parts []string
+	if e.skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", e.skipped))
+	}
+	if e.failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", e.failed))
+	}
+	return fmt.Sprintf("no input could be read (%s)", strings.Join(parts, ", "))
 }
 
 // exitCode prints err, if any, to stderr and returns the exit code it maps

@@ -51,7 +51,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "directory with a file that is not a dump", args: []string{"scan", "testdata/scan-dir"}, code: 0,
 			stdout: []string{"1 input skipped"}, stderr: []string{"gorensic: skipped testdata/scan-dir/README.md: no goroutine dump"}},
 		{name: "directory without dumps", args: []string{"scan", onlyNotes}, code: 2,
-			stderr: []string{"skipped " + filepath.Join(onlyNotes, "notes.txt"), "no goroutine dump, profile or trace found"}},
+			stderr: []string{"skipped " + filepath.Join(onlyNotes, "notes.txt"), "no input could be read (1 skipped)"}},
 		{name: "empty stdin", args: []string{"groups", "-"}, code: 2, stderr: []string{"gorensic: -: empty input"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,7 +88,8 @@ func TestExitCodeMapping(t *testing.T) {
 		{&FindingsError{Count: 3, Severity: "warning"}, 1, "gorensic: 3 finding(s) at or above warning\n"},
 		{fmt.Errorf("scan: %w", &FindingsError{Count: 1, Severity: "critical"}), 1, "gorensic: scan: 1 finding(s) at or above critical\n"},
 		{usagef("gorensic groups", "bad"), 2, "gorensic: bad\nRun 'gorensic groups --help' for usage.\n"},
-		{&inputsError{failed: 1, read: 2}, 2, "gorensic: 1 input(s) could not be read; the output covers the others\n"},
+		{&inputsError{read: 2, skipped: 3, failed: 1}, 2, "gorensic: 1 input(s) could not be read; the output covers the others\n"},
+		{&inputsError{skipped: 3, failed: 1}, 2, "gorensic: no input could be read (3 skipped, 1 failed)\n"},
 		{fmt.Errorf("reading: %w", context.Canceled), 2, "gorensic: interrupted\n"},
 		{errors.New("boom"), 2, "gorensic: boom\n"},
 	} {

@@ -63,12 +63,13 @@ func checkInputArgs(command string, args []string) error {
 	return nil
 }
 
-// inputReader reads the inputs of one run, in order, and records what
-// became of those that yielded no snapshot.
+// inputReader reads the inputs of one run, in order, hands their
+// snapshots to use, and records what became of those that yielded none.
 type inputReader struct {
 	ios     IO
 	opts    InputOptions
 	client  *http.Client
+	use     func([]*parse.Snapshot)
 	outcome report.Outcome
 }
 
@@ -77,51 +78,48 @@ type inputReader struct {
 // recorded in the outcome; the only error returned is the cancellation of
 // ctx, which stops the run.
 func readInputs(ctx context.Context, ios IO, args []string, opts InputOptions, use func([]*parse.Snapshot)) (report.Outcome, error) {
-	r := &inputReader{ios: ios, opts: opts, client: &http.Client{}}
+	r := &inputReader{ios: ios, opts: opts, client: &http.Client{}, use: use}
 	for _, arg := range args {
 		if err := ctx.Err(); err != nil {
 			return r.outcome, err
 		}
 		switch {
 		case arg == "-":
-			r.read(ctx, arg, false, use, func() ([]*parse.Snapshot, error) {
+			r.read(ctx, arg, false, func() ([]*parse.Snapshot, error) {
 				return parse.Read(ctx, arg, ios.In, opts.parseOptions())
 			})
 		case isURL(arg):
-			r.read(ctx, arg, false, use, func() ([]*parse.Snapshot, error) {
+			r.read(ctx, arg, false, func() ([]*parse.Snapshot, error) {
 				return fetch(ctx, r.client, arg, opts.Timeout, opts.parseOptions())
 			})
 		default:
-			if err := r.readPath(ctx, arg, use); err != nil {
-				return r.outcome, err
-			}
+			r.readPath(ctx, arg)
 		}
 	}
 	return r.outcome, ctx.Err()
 }
 
 // readPath reads a file, or every file under a directory.
-func (r *inputReader) readPath(ctx context.Context, path string, use func([]*parse.Snapshot)) error {
+func (r *inputReader) readPath(ctx context.Context, path string) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		r.fail(path, err)
-		return nil
+		return
 	}
 	if !fi.IsDir() {
-		r.readFile(ctx, path, false, use)
-		return nil
+		r.readFile(ctx, path, false)
+		return
 	}
 	for _, f := range walkDir(path, r.skip, r.fail) {
-		if err := ctx.Err(); err != nil {
-			return err
+		if ctx.Err() != nil {
+			return
 		}
-		r.readFile(ctx, f, true, use)
+		r.readFile(ctx, f, true)
 	}
-	return nil
 }
 
-func (r *inputReader) readFile(ctx context.Context, path string, inDir bool, use func([]*parse.Snapshot)) {
-	r.read(ctx, path, inDir, use, func() ([]*parse.Snapshot, error) {
+func (r *inputReader) readFile(ctx context.Context, path string, inDir bool) {
+	r.read(ctx, path, inDir, func() ([]*parse.Snapshot, error) {
 		return parse.ReadFile(ctx, path, r.opts.parseOptions())
 	})
 }
@@ -129,13 +127,13 @@ func (r *inputReader) readFile(ctx context.Context, path string, inDir bool, use
 // read runs one input's reader and sorts the result: snapshots go to use;
 // inputs found by a directory walk that are not recognised, or recognised
 // but not readable by this build, are skipped; anything else fails.
-func (r *inputReader) read(ctx context.Context, name string, inDir bool, use func([]*parse.Snapshot), readIt func() ([]*parse.Snapshot, error)) {
+func (r *inputReader) read(ctx context.Context, name string, inDir bool, readIt func() ([]*parse.Snapshot, error)) {
 	snaps, err := readIt()
 	switch {
 	case ctx.Err() != nil:
 		// Cancelled: readInputs stops; the input is neither read nor failed.
 	case err == nil && len(snaps) > 0:
-		use(snaps)
+		r.use(snaps)
 	case err == nil:
 		r.fail(name, errors.New("no snapshot in the input"))
 	case inDir && (errors.Is(err, parse.ErrUnrecognized) || errors.Is(err, parse.ErrUnsupported)):

@@ -84,7 +84,7 @@ func render(ios IO, write func(*bufio.Writer) error) error {
 // held a snapshot.
 func inputsResult(o report.Outcome, read int) error {
 	if len(o.Failed) > 0 || read == 0 {
-		return &inputsError{failed: len(o.Failed), read: read}
+		return &inputsError{read: read, skipped: len(o.Skipped), failed: len(o.Failed)}
 	}
 	return nil
 }

@@ -3,7 +3,9 @@ package detectors
 
 import (
 	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/crash"
 	"github.com/gorensic/gorensic/detect/leak"
+	"github.com/gorensic/gorensic/detect/race"
 	"github.com/gorensic/gorensic/detect/runaway"
 )
 
@@ -12,6 +14,8 @@ func All() []*detect.Detector {
 	return []*detect.Detector{
 		leak.Detector,
 		runaway.Detector,
+		crash.Detector,
+		race.Detector,
 	}
 }
 

@@ -329,7 +329,9 @@ func TestContentionKind(t *testing.T) {
 		{"sync.Mutex unlock", [][]string{{"sync.(*Mutex).Unlock", "main.f"}}, FormatMutex},
 		{"internal/sync unlockSlow", [][]string{{"internal/sync.(*Mutex).unlockSlow", "sync.(*Mutex).Unlock"}}, FormatMutex},
 		{"RWMutex RUnlock and runtime lock", [][]string{{"sync.(*RWMutex).RUnlock"}, {"runtime.unlock"}, {"runtime._LostContendedRuntimeLock"}}, FormatMutex},
-		{"lock, channel, select", [][]string{{"sync.(*Mutex).Lock"}, {"runtime.chanrecv1"}, {"runtime.selectgo"}}, FormatBlock},
+		{"semaphore release of old runtimes", [][]string{{"sync.runtime_Semrelease", "sync.(*Mutex).Unlock"}}, FormatMutex},
+		{"lock, channel, select", [][]string{{"sync.(*Mutex).Lock"}, {"runtime.chanrecv1"}, {"runtime.selectgo"}, {"sync.runtime_SemacquireMutex"}}, FormatBlock},
+		{"majority decides", [][]string{{"sync.(*Mutex).Unlock"}, {"sync.(*Mutex).Unlock"}, {"main.f"}}, FormatMutex},
 		{"no samples", nil, FormatBlock},
 	}
 	for _, tt := range tests {

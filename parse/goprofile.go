@@ -301,10 +301,11 @@ func contentionKind(samples []ContentionSample) Format {
 }
 
 // isUnlockFrame reports whether fn is where the runtime records mutex
-// contention: an Unlock method or the runtime's own unlock.
+// contention: an Unlock method, the semaphore release under it (older
+// runtimes), or the runtime's own unlock.
 func isUnlockFrame(fn string) bool {
-	last := fn[strings.LastIndexByte(fn, '.')+1:]
-	return strings.Contains(strings.ToLower(last), "unlock") || strings.HasPrefix(last, "_Lost")
+	last := strings.ToLower(fn[strings.LastIndexByte(fn, '.')+1:])
+	return strings.Contains(last, "unlock") || strings.Contains(last, "semrelease") || strings.HasPrefix(last, "_lost")
 }
 
 // goVersionFromContention finds the Go version in the paths of runtime

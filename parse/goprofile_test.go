@@ -3,10 +3,12 @@ package parse
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -464,5 +466,153 @@ func TestReadProfileSynthetic(t *testing.T) {
 	}
 	if st := s.Goroutines[1].Stack; st == nil || len(st.Frames) != 0 {
 		t.Errorf("sample without locations: stack %v, want empty", st)
+	}
+}
+
+// capturedFacts is what TestReadCapturedFixtures needs of a captured
+// fixtures MANIFEST.json (written by fixtures/gen).
+type capturedFacts struct {
+	GoVersion string `json:"go_version"`
+	Scenarios map[string]struct {
+		Facts struct {
+			Kind   string `json:"kind"`
+			Infra  int    `json:"infra_goroutines"`
+			Groups []struct {
+				Name      string            `json:"name"`
+				Func      string            `json:"func"`
+				Count     int               `json:"count"`
+				Tolerance int               `json:"tolerance"`
+				Leaked    bool              `json:"leaked"`
+				Labels    map[string]string `json:"labels"`
+			} `json:"groups"`
+		} `json:"facts"`
+		Files map[string]json.RawMessage `json:"files"`
+	} `json:"scenarios"`
+}
+
+// TestReadCapturedFixtures reads the profiles captured from the fixture
+// scenarios under the real runtime (fixtures/captured/<go>/<scenario>/,
+// or the directory in $GORENSIC_CAPTURED) and checks them against the
+// facts each scenario declares about itself in MANIFEST.json.
+func TestReadCapturedFixtures(t *testing.T) {
+	root := os.Getenv("GORENSIC_CAPTURED")
+	if root == "" {
+		root = filepath.Join("..", "fixtures", "captured")
+	}
+	manifests, _ := filepath.Glob(filepath.Join(root, "*", "MANIFEST.json"))
+	if len(manifests) == 0 {
+		t.Skipf("no captured fixtures in %s (run go generate ./fixtures/)", root)
+	}
+	for _, mpath := range manifests {
+		data, err := os.ReadFile(mpath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m capturedFacts
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", mpath, err)
+		}
+		for name, sc := range m.Scenarios {
+			if sc.Facts.Kind != "alive" {
+				continue
+			}
+			dir := filepath.Join(filepath.Dir(mpath), name)
+			t.Run(m.GoVersion+"/"+name, func(t *testing.T) {
+				facts := sc.Facts
+				tol, total := 0, 0
+				for _, g := range facts.Groups {
+					tol += g.Tolerance
+					total += g.Count
+				}
+				read := func(file string, formats ...Format) *Snapshot {
+					t.Helper()
+					s := readOneSnapshot(t, filepath.Join(dir, file))
+					if !slices.Contains(formats, s.Source.Format) {
+						t.Errorf("%s: format %s, want %v", file, s.Source.Format, formats)
+					}
+					if len(s.Warnings) != 0 {
+						t.Errorf("%s: warnings %v", file, s.Warnings)
+					}
+					return s
+				}
+				inGroup := func(s *Snapshot, fn string, labels map[string]string) int {
+					n := 0
+					for _, g := range s.Goroutines {
+						if !hasFunc(g.Stack, fn) {
+							continue
+						}
+						n += g.Count
+						for k, v := range labels {
+							if got, _ := g.Labels.Get(k); got != v {
+								t.Errorf("%s: goroutines in %s lack label %s=%s: %v", s.Source.Format, fn, k, v, g.Labels)
+							}
+						}
+					}
+					return n
+				}
+				for _, p := range []struct {
+					file   string
+					format Format
+				}{{"goroutine-debug0.pb.gz", FormatDebug0}, {"goroutine-debug1.txt", FormatDebug1}} {
+					if _, ok := sc.Files[p.file]; !ok {
+						continue
+					}
+					s := read(p.file, p.format)
+					for _, g := range facts.Groups {
+						if n := inGroup(s, g.Func, g.Labels); n < g.Count-g.Tolerance || n > g.Count+g.Tolerance {
+							t.Errorf("%s: group %s: %d goroutines in %s, want %d±%d", p.file, g.Name, n, g.Func, g.Count, g.Tolerance)
+						}
+					}
+					if want := total + facts.Infra; s.Total < want-tol-1 || s.Total > want+tol+1 {
+						t.Errorf("%s: total %d, want about %d (groups %d + infra %d)", p.file, s.Total, want, total, facts.Infra)
+					}
+				}
+				for _, p := range []struct {
+					file   string
+					format Format
+				}{{"goroutineleak-debug0.pb.gz", FormatLeakDebug0}, {"goroutineleak-debug1.txt", FormatLeakDebug1}} {
+					if _, ok := sc.Files[p.file]; !ok {
+						continue
+					}
+					s := read(p.file, p.format)
+					leaked := 0
+					for _, g := range facts.Groups {
+						want := 0
+						if g.Leaked {
+							want = g.Count
+							leaked += g.Count
+						}
+						if n := inGroup(s, g.Func, g.Labels); n < want-g.Tolerance || n > want+g.Tolerance {
+							t.Errorf("%s: group %s: %d leaked goroutines in %s, want %d", p.file, g.Name, n, g.Func, want)
+						}
+					}
+					if s.Total < leaked-tol || s.Total > leaked+tol {
+						t.Errorf("%s: %d leaked goroutines, want %d", p.file, s.Total, leaked)
+					}
+				}
+				for _, p := range []struct {
+					proto, text string
+					format      Format
+				}{{"mutex.pb.gz", "mutex-debug1.txt", FormatMutex}, {"block.pb.gz", "block-debug1.txt", FormatBlock}} {
+					for _, file := range []string{p.proto, p.text} {
+						if _, ok := sc.Files[file]; !ok {
+							continue
+						}
+						// fixtures/gen saves contention profiles only when they
+						// have samples, so the kind is always decidable.
+						s := read(file, p.format)
+						own := false
+						for _, smp := range s.Contention.Samples {
+							for _, f := range smp.Stack.Frames {
+								own = own || strings.HasPrefix(f.Function, "main.")
+							}
+						}
+						if !own {
+							t.Errorf("%s: no sample in the scenario's own code", file)
+						}
+					}
+				}
+			})
+		}
 	}
 }

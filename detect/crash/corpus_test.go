@@ -61,11 +61,11 @@ func TestCorpusCrashes(t *testing.T) {
 		{file: "issues/gominer-30-sigabrt-glued-to-output.txt", key: "cgo-abort",
 			culprit: "github.com/robvanmieghem/go-opencl/cl._Cfunc_clEnqueueWriteBuffer", title: "SIGABRT: abort during cgo execution in C code called through cl._Cfunc_clEnqueueWriteBuffer"},
 		{file: "issues/onnxruntime-go-95-cgo-go1.23-gp-m.txt", key: "cgo-signal",
-			culprit: "runtime.cgocall", title: "SIGSEGV: segmentation violation during cgo execution (addr=0x20)"},
+			culprit: "runtime.cgocall", title: "SIGSEGV: segmentation violation during cgo execution (addr=0x20) in C code (the calling Go frames are not in the dump)"},
 		{file: "issues/golang-go-10300-windows-cgo-exception-mojibake.txt", key: "windows-exception",
 			culprit: "syscall.AcceptEx", title: "Exception 0xc0000005"},
 		{file: "issues/golang-go-23579-unexpected-return-pc-hexdump.txt", key: "runtime-signal",
-			culprit: "", title: "fatal error: unexpected signal during runtime execution (SIGSEGV addr=0xc438deee28)"},
+			culprit: "", title: "fatal error: unexpected signal during runtime execution (SIGSEGV addr=0xc438deee28) at pc=0x7f2ab252faa4, no readable stack"},
 		{file: "issues/tidb-57054-timer-firings-go1.23.txt", key: "timer-firings",
 			culprit: "runtime.(*timer).unlockAndRun", title: "fatal error: too many concurrent timer firings in runtime.(*timer).unlockAndRun"},
 		// Deadlocks are the deadlock detector's; SIGQUIT dumps are requests.

@@ -168,6 +168,9 @@ func analyze(s *parse.Snapshot, groups []*parse.Group) (detect.Finding, bool) {
 		cf, caller := cgoSite(at.stack)
 		if cf == nil {
 			f.Culprit = detect.Culprit(at.stack)
+			if f.Culprit != nil && f.Culprit.Function == "runtime.cgocall" {
+				where = " in C code (the calling Go frames are not in the dump)"
+			}
 			break
 		}
 		f.Culprit = cf
@@ -196,8 +199,15 @@ func analyze(s *parse.Snapshot, groups []*parse.Group) (detect.Finding, bool) {
 	default:
 		f.Culprit = detect.Culprit(at.stack)
 	}
-	if where == "" && f.Culprit != nil {
+	switch {
+	case where != "":
+	case f.Culprit != nil:
 		where = " in " + shortFunc(f.Culprit.Function)
+	case at.stack == nil && cls != classExternal:
+		where = ", no readable stack"
+		if sig.HasPC {
+			where = fmt.Sprintf(" at pc=%#x, no readable stack", sig.PC)
+		}
 	}
 	if repanic != nil && repanic != f.Culprit {
 		if c.Kind == parse.CrashPanic && len(c.Panics) > 0 && c.Panics[0].Recovered {

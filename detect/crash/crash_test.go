@@ -109,6 +109,27 @@ func TestRealCrashes(t *testing.T) {
 	}
 }
 
+// TestMapPeers checks that with GOTRACEBACK=all a concurrent map crash
+// shows the other writer, and not the goroutines that have not reached the
+// map yet.
+func TestMapPeers(t *testing.T) {
+	fs := findings(t, filepath.Join("testdata", "go1.26", "maps-all.txt"))
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings", len(fs))
+	}
+	var notes []string
+	for _, e := range fs[0].Stacks {
+		notes = append(notes, e.Note)
+	}
+	want := []string{
+		"crashing goroutine 22",
+		"goroutine 24 (runnable), in main.mapWriter too when the runtime noticed: possibly the other side",
+	}
+	if strings.Join(notes, "\n") != strings.Join(want, "\n") {
+		t.Errorf("evidence:\n%s\nwant:\n%s", strings.Join(notes, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestDumpRequests checks that dumps the user asked for are not crashes.
 func TestDumpRequests(t *testing.T) {
 	fs := findings(t, filepath.Join("testdata", "go1.26", "sigquit.txt"))

@@ -8,7 +8,12 @@
 //
 //	panic: runtime error: invalid memory address or nil pointer dereference in main.(*T).get
 //	fatal error: concurrent map writes in main.handleRequest
-//	unexpected signal during runtime execution (SIGSEGV addr=0x0) in C code called through robotgo._Cfunc_akeyTap from robotgo.AKeyTap
+//	fatal error: unexpected signal during runtime execution (SIGSEGV addr=0x0) in C code called through robotgo._Cfunc_akeyTap from robotgo.AKeyTap
+//	fatal error: stack overflow: main.walk recursion (97 of 100 printed frames)
+//
+// A crash whose stack is missing or unreadable (a pasted fragment, a
+// corrupted runtime stack) is still reported, with the fault address and
+// pc from the signal line in the title.
 //
 // The crash is classified, and the remedy is specific to the class: nil
 // dereference, index or slice bounds out of range, write to a nil map,

@@ -138,7 +138,7 @@ func (d *debug1Reader) finish(declared int) {
 		s.Total = declared
 	}
 	if d.eof && declared > d.total {
-		d.warn(WarnTruncated, d.lr.line, fmt.Sprintf("input ends at line %d inside the profile: %d of the %d goroutines its header declares were read", d.lr.line, d.total, declared))
+		d.warn(WarnTruncated, d.endLine, fmt.Sprintf("input ends at line %d inside the profile: %d of the %d goroutines its header declares were read", d.endLine, d.total, declared))
 	} else {
 		d.truncation(false)
 		if declared >= 0 && declared != d.total {
@@ -199,6 +199,7 @@ type textProfile struct {
 	savedCut            func(line int, length int64)
 
 	eof      bool // the profile ended with the input
+	endLine  int  // when eof, the last line of the input
 	lastBad  bool // the last line read could not be parsed
 	nlines   int
 	skipping bool // the current sample's first line was bad: skip its lines
@@ -266,12 +267,11 @@ func (tp *textProfile) run(line func([]byte) bool, end func()) error {
 	for {
 		raw, ok := tp.lr.readLine()
 		if !ok {
-			tp.eof = true
+			tp.eof, tp.endLine = true, tp.lr.line
 			end()
+			// A read error (a corrupt gzip stream) is left in lr for the
+			// caller, which reports it once for the whole input.
 			tp.s.Source.Bytes = tp.lr.next - tp.s.Source.Offset
-			if err := tp.lr.failed(); err != nil {
-				tp.warn(WarnTruncated, tp.lr.line+1, fmt.Sprintf("input unreadable after line %d: %v", tp.lr.line, err))
-			}
 			return nil
 		}
 		if tp.nlines++; tp.nlines&0xfff == 0 {
@@ -282,12 +282,26 @@ func (tp *textProfile) run(line func([]byte) bool, end func()) error {
 		tp.lastBad = false
 		t, own := tp.strip(raw)
 		if !own || !line(t) {
+			if own && tp.lr.unterminated && mayBeCutLine(t) {
+				// The input ends inside this line (or could not be read
+				// past it), and it starts like a line of the profile: the
+				// profile was cut in the middle of one of its lines.
+				tp.eof, tp.lastBad, tp.endLine = true, true, tp.lr.line
+			}
 			end()
 			tp.s.Source.Bytes = tp.lr.offset - tp.s.Source.Offset
 			tp.lr.unread(raw)
 			return nil
 		}
 	}
+}
+
+// mayBeCutLine reports whether a line that is not part of a profile could
+// be the start of one of its lines that the input's end cut: "#" or "#\t0x4"
+// of a symbol line, "12" of a count line.
+func mayBeCutLine(line []byte) bool {
+	t := bytes.TrimSpace(line)
+	return len(t) > 0 && (t[0] == '#' || t[0] >= '0' && t[0] <= '9')
 }
 
 // strip removes the learnt log prefix from a line; own is false when a
@@ -323,10 +337,10 @@ func (tp *textProfile) truncation(bareIsCut bool) bool {
 	}
 	switch {
 	case tp.lastBad:
-		tp.warn(WarnTruncated, tp.lr.line, fmt.Sprintf("input ends inside line %d: the last sample is incomplete", tp.lr.line))
+		tp.warn(WarnTruncated, tp.endLine, fmt.Sprintf("input ends inside line %d: the last sample is incomplete", tp.endLine))
 		return true
-	case bareIsCut && tp.lastSampleBare && tp.lastSampleAt == tp.lr.line:
-		tp.warn(WarnTruncated, tp.lr.line, fmt.Sprintf("input ends inside line %d, before the symbols of its sample: its stack has only addresses", tp.lr.line))
+	case bareIsCut && tp.lastSampleBare && tp.lastSampleAt == tp.endLine:
+		tp.warn(WarnTruncated, tp.endLine, fmt.Sprintf("input ends inside line %d, before the symbols of its sample: its stack has only addresses", tp.endLine))
 		return true
 	}
 	return false

@@ -2,6 +2,8 @@ package parse
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"strings"
@@ -174,6 +176,16 @@ func TestReadDebug1Cases(t *testing.T) {
 		format: FormatDebug1, total: 2, counts: []int{2}, stack0: "time.Sleep,main.shortSleepLoop", labels0: "{test_label=test_value}",
 		warnings: []WarningKind{WarnMalformed, WarnTruncated}, warnLine: 5,
 	}, {
+		name:   "cut at the start of a symbol line",
+		in:     "goroutine profile: total 4\n" + felixgeSample + "2 @ 0x1\n#",
+		format: FormatDebug1, total: 4, counts: []int{2, 2}, stack0: "time.Sleep,main.shortSleepLoop", labels0: "{test_label=test_value}",
+		warnings: []WarningKind{WarnTruncated}, warnLine: 8, rest: []string{"#"},
+	}, {
+		name:   "text without newline after a complete profile is no cut",
+		in:     "goroutine profile: total 2\n" + felixgeSample + "done",
+		format: FormatDebug1, total: 2, counts: []int{2}, stack0: "time.Sleep,main.shortSleepLoop", labels0: "{test_label=test_value}",
+		rest: []string{"done"},
+	}, {
 		name:   "header total differs from the samples",
 		in:     "goroutine profile: total 7\n" + felixgeSample + "after\n",
 		format: FormatDebug1, total: 7, counts: []int{2}, stack0: "time.Sleep,main.shortSleepLoop", labels0: "{test_label=test_value}",
@@ -333,4 +345,36 @@ func equalKinds(a, b []WarningKind) bool {
 		}
 	}
 	return true
+}
+
+// TestReadDebug1CorruptGzip cuts a gzipped debug=1 profile in the middle:
+// what was read is kept, and warnings say where and why it stopped.
+func TestReadDebug1CorruptGzip(t *testing.T) {
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	// Large enough that more than the 64 KiB Read sniffs is readable
+	// before the cut.
+	zw.Write([]byte("goroutine profile: total 2000\n" + strings.Repeat(felixgeSample, 1000)))
+	zw.Close()
+	cut := z.Bytes()[:z.Len()*3/4]
+	snaps, err := Read(context.Background(), "cut.txt.gz", bytes.NewReader(cut), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := snaps[0]
+	if err := checkSnapshot(s); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.GoroutineCount(); n == 0 || n >= 2000 || s.Total != 2000 || !s.Source.Compressed {
+		t.Errorf("read %d of total %d (compressed %v): want some but not all of 2000", n, s.Total, s.Source.Compressed)
+	}
+	if !hasWarning(s, WarnTruncated) {
+		t.Errorf("warnings %v, want truncation", s.Warnings)
+	}
+	t.Logf("warnings: %v", s.Warnings)
+	for _, w := range s.Warnings {
+		if w.Line <= 1 {
+			t.Errorf("warning without a line: %v", w)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -348,28 +349,55 @@ func goroutineEvidence(s *parse.Snapshot, g *parse.Goroutine, note string) detec
 // maxPeers is how many other goroutines a map crash shows.
 const maxPeers = 3
 
-// mapPeers returns the other goroutines that were in the same function as
-// a concurrent map crash, or in a map operation, when it happened: the
-// likely other side (printed only with GOTRACEBACK=all or higher).
+// mapPeers returns the other goroutines that were running the same code
+// as a concurrent map crash (the culprit function or its caller in the
+// program's own code), or a map operation, when it happened: the likely
+// other side (printed only with GOTRACEBACK=all or higher).
 func mapPeers(s *parse.Snapshot, crashed *parse.Goroutine, culprit *parse.Frame) []detect.Evidence {
+	same := map[string]bool{}
+	if culprit != nil {
+		same[culprit.Function] = true
+		if crashed != nil {
+			if i := slices.Index(crashed.Stack.Frames, culprit); i >= 0 {
+				if caller := nextUser(crashed.Stack, i+1); caller != nil && caller.Function != "main.main" {
+					same[caller.Function] = true
+				}
+			}
+		}
+	}
 	var out []detect.Evidence
 	for i := range s.Goroutines {
 		g := &s.Goroutines[i]
 		if g == crashed || g.Stack == nil || len(out) == maxPeers {
 			continue
 		}
-		fr := detect.Culprit(g.Stack)
-		same := culprit != nil && fr != nil && fr.Function == culprit.Function
-		if !same && !inMapOp(g.Stack) {
-			continue
+		what := ""
+		for _, f := range g.Stack.Frames {
+			if same[f.Function] {
+				what = "in " + shortFunc(f.Function) + " too"
+				break
+			}
 		}
-		what := "in a map operation"
-		if same {
-			what = "in " + shortFunc(culprit.Function) + " too"
+		if what == "" && inMapOp(g.Stack) {
+			what = "in a map operation"
+		}
+		if what == "" {
+			continue
 		}
 		out = append(out, goroutineEvidence(s, g, fmt.Sprintf("goroutine %d (%s), %s when the runtime noticed: possibly the other side", g.ID, g.State, what)))
 	}
 	return out
+}
+
+// nextUser returns the first frame of st from index i on that is in the
+// program's own code.
+func nextUser(st *parse.Stack, i int) *parse.Frame {
+	for ; i < len(st.Frames); i++ {
+		if isUser(st.Frames[i]) {
+			return st.Frames[i]
+		}
+	}
+	return nil
 }
 
 // inMapOp reports whether the innermost frames of st are a runtime map

@@ -151,7 +151,7 @@ func analyze(s *parse.Snapshot, groups []*parse.Group) (detect.Finding, bool) {
 	var where string
 	var repanic *parse.Frame
 	switch {
-	case cls == classThreads:
+	case cls == classThreads || cls == classNewThread:
 		if n, top := threadHolders(groups); top != nil && detect.Culprit(top.Stack) != nil {
 			f.Culprit = detect.Culprit(top.Stack)
 			f.CreatedBy = top.Stack.CreatedBy
@@ -235,7 +235,7 @@ func analyze(s *parse.Snapshot, groups []*parse.Group) (detect.Finding, bool) {
 		} else {
 			e = detect.Evidence{Count: 1, Stack: at.stack, Note: note}
 		}
-		if cls == classThreads && len(f.Stacks) > 0 {
+		if (cls == classThreads || cls == classNewThread) && len(f.Stacks) > 0 {
 			f.Stacks = append(f.Stacks, e) // the thread holders lead
 		} else {
 			f.Stacks = append([]detect.Evidence{e}, f.Stacks...)

@@ -19,7 +19,7 @@
 // dereference, index or slice bounds out of range, write to a nil map,
 // concurrent map writes or read and write, send on or close of a closed
 // channel, stack overflow (unbounded recursion), out of memory, thread
-// exhaustion, integer division by zero, failed type assertion, sync misuse
+// exhaustion or a refused thread creation (newosproc), integer division by zero, failed type assertion, sync misuse
 // (negative WaitGroup counter, unlock of an unlocked mutex), test timeout,
 // signals in cgo code (including C abort()), signals inside the runtime
 // (a runtime bug or memory corruption from cgo, unsafe or a data race),
@@ -48,6 +48,10 @@
 //     called through, and the title names the Go caller.
 //   - A stack overflow points at the function that repeats most in the
 //     stack (the recursion), with the count in the title.
+//   - Thread exhaustion and refused thread creation point at the biggest
+//     group of goroutines holding a thread in a system or cgo call, whose
+//     count is the finding's count: the runtime throws from sysmon, far
+//     from the cause.
 //   - A test timeout points at where the goroutine of the still-running
 //     test is blocked, not at the testing package's alarm goroutine.
 //   - A throw on the runtime's system stack from the scheduler (a

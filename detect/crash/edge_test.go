@@ -54,6 +54,21 @@ func TestEdgeShapes(t *testing.T) {
 			title:   "Exception 0xc00000fd (stack overflow): main.walk recursion (4 of 5 printed frames)",
 		},
 		{
+			name: "no more OS threads",
+			dump: "runtime: failed to create new OS thread (have 1170 already; errno=11)\nruntime: may need to increase max user processes (ulimit -u)\nfatal error: newosproc\n\nruntime stack:\n" +
+				"runtime.throw({0x4c8a8e?, 0x0?})\n\t/usr/local/go/src/runtime/panic.go:1101 +0x48 fp=0x7ffe0f3e5c30 sp=0x7ffe0f3e5c00 pc=0x46d2a8\n" +
+				"runtime.newosproc(0xc000a80008)\n\t/usr/local/go/src/runtime/os_linux.go:186 +0x194 fp=0x7ffe0f3e5cb0 sp=0x7ffe0f3e5c30 pc=0x437a14\n" +
+				"runtime.sysmon()\n\t/usr/local/go/src/runtime/proc.go:6095 +0x2c5 fp=0x7ffe0f3e5d20 sp=0x7ffe0f3e5cb0 pc=0x44f1a5\n\n" +
+				"goroutine 1 gp=0xc000002380 m=nil [chan receive]:\nmain.main()\n\t/src/main.go:20 +0x45 fp=0xc00006ff50 sp=0xc00006ff28 pc=0x4a1c25\n\n" +
+				"goroutine 7 gp=0xc000102a80 m=3 mp=0xc000080808 [syscall]:\nsyscall.Syscall(0x0, 0x3, 0xc000120000, 0x1000)\n\t/usr/local/go/src/syscall/syscall_linux.go:73 +0x25 fp=0xc00005fd40 sp=0xc00005fce0 pc=0x47ea05\n" +
+				"main.readDevice(0x3)\n\t/src/dev.go:31 +0x55 fp=0xc00005fd90 sp=0xc00005fd40 pc=0x4a1b15\ncreated by main.main in goroutine 1\n\t/src/main.go:15 +0x45\n\n" +
+				"goroutine 8 gp=0xc000102c40 m=4 mp=0xc000081008 [syscall]:\nsyscall.Syscall(0x0, 0x4, 0xc000121000, 0x1000)\n\t/usr/local/go/src/syscall/syscall_linux.go:73 +0x25 fp=0xc00005fd40 sp=0xc00005fce0 pc=0x47ea05\n" +
+				"main.readDevice(0x4)\n\t/src/dev.go:31 +0x55 fp=0xc00005fd90 sp=0xc00005fd40 pc=0x4a1b15\ncreated by main.main in goroutine 1\n\t/src/main.go:15 +0x45\n",
+			key:     "thread-creation-failed",
+			culprit: "main.readDevice",
+			title:   "fatal error: newosproc: 2 goroutines hold threads in system or cgo calls, 2 of them in main.readDevice",
+		},
+		{
 			name:    "checkptr",
 			dump:    "fatal error: checkptr: converted pointer straddles multiple allocations\n\ngoroutine 1 [running]:\nruntime.throw({0x55f2a3?, 0x0?})\n\t/usr/local/go/src/runtime/panic.go:1101 +0x48 fp=0xc000079e58 sp=0xc000079e28 pc=0x47a1a8\nruntime.checkptrAlignment(0x0?, 0x0?, 0x0?)\n\t/usr/local/go/src/runtime/checkptr.go:26 +0x6c fp=0xc000079e78 sp=0xc000079e58 pc=0x4470ac\nmain.view(...)\n\t/src/main.go:14\nmain.main()\n\t/src/main.go:20 +0x45 fp=0xc000079f50 sp=0xc000079e78 pc=0x4c1e85\n",
 			key:     "unsafe-pointer",

@@ -163,3 +163,10 @@ func TestFingerprintStable(t *testing.T) {
 		t.Errorf("different crashes, same fingerprint %s", a[0].Fingerprint)
 	}
 }
+
+// TestDoc checks that the explain text is the package comment.
+func TestDoc(t *testing.T) {
+	if !strings.HasPrefix(Detector.Doc, "Package crash reports the crash") || !strings.Contains(Detector.Doc, "# What it stays quiet on") {
+		t.Errorf("Doc does not hold the package comment: %.80q", Detector.Doc)
+	}
+}

@@ -219,3 +219,10 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestDoc checks that the explain text is the package comment.
+func TestDoc(t *testing.T) {
+	if !strings.HasPrefix(Detector.Doc, "Package race reports the data races") || !strings.Contains(Detector.Doc, "# Severity") {
+		t.Errorf("Doc does not hold the package comment: %.80q", Detector.Doc)
+	}
+}

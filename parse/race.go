@@ -24,10 +24,8 @@ import (
 //	      /src/main.go:30 +0x1a
 //	==================
 func (d *dumpReader) race() {
-	if d.cur == nil {
-		d.startSnapshot()
-	}
 	r := Race{Line: d.lr.line}
+	start := d.lr.offset
 	var (
 		frames  []*Frame
 		fn      []byte
@@ -110,11 +108,18 @@ func (d *dumpReader) race() {
 		}
 	}
 	flush()
-	if len(r.Accesses) > 0 {
-		d.cur.Races = append(d.cur.Races, r)
-	} else {
-		d.warn(Warning{Kind: WarnMalformed, Line: r.Line, Offset: -1, Message: "race report without any access stack"})
+	if len(r.Accesses) == 0 {
+		// "WARNING: DATA RACE" with no report after it: text quoting the
+		// phrase (a log, a JSON document), not a report.
+		d.warn(Warning{Kind: WarnMalformed, Line: r.Line, Offset: -1, Message: "\"WARNING: DATA RACE\" without any access stack after it"})
+		return
 	}
+	if d.cur == nil {
+		d.startSnapshot()
+		d.cur.Source.Line, d.cur.Source.Offset = r.Line, start
+		d.snapStartBytes = start
+	}
+	d.cur.Races = append(d.cur.Races, r)
 }
 
 // parseRaceAccess reads "Write at 0x00c4203b4300 by goroutine 44:",

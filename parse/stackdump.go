@@ -188,8 +188,8 @@ func (d *dumpReader) finishSnapshot() {
 		if g.Flags&FlagLeaked == 0 {
 			leaked = false
 		}
-		if g.ID != 0 || i > 0 {
-			s.Caps |= CapGoroutineIDs
+		if g.Labels != nil {
+			s.Caps |= CapLabels
 		}
 	}
 	switch {

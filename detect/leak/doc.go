@@ -43,13 +43,16 @@
 //     a shell relay's reader, writer and pump); otherwise it is info.
 //   - Waiters (chan receive, select, sync.Cond.Wait, sync.WaitGroup.Wait)
 //     are what idle worker pools, per-connection loops and tickers look
-//     like, so they are reported at warning only with all of: creator IDs
-//     showing one creator per goroutine or two (per-request goroutines, not
-//     a pool one constructor started), at least 80% of those creators
-//     returned, a median wait of LeakMinWait, and LeakMinCount goroutines.
-//     Critical from LeakCriticalCount. Otherwise a big site (LeakCriticalCount
-//     and a quarter of all goroutines, or LeakWarnCount waiting
-//     LeakMinWait) is info.
+//     like, so they are reported at warning only when creator IDs show
+//     per-request creators (at least one creator per two goroutines: not a
+//     pool that one constructor started), at least 80% of those creators
+//     have returned, the site holds LeakMinCount goroutines, and either
+//     their median wait is LeakMinWait (likely; critical from
+//     LeakCriticalCount) or they are LeakWarnCount goroutines in a plain
+//     chan receive (possible: no select, so no ticker case and no second
+//     way out). Otherwise a big site (LeakCriticalCount and a quarter of all
+//     goroutines, or LeakWarnCount waiting LeakMinWait) not started by a
+//     few creators is info.
 //
 // # Inputs without states
 //
@@ -75,7 +78,9 @@
 //     GC workers, finalizers, database/sql's connectionOpener, accept
 //     loops) are not candidates.
 //   - Mutex, RWMutex and semaphore waiters belong to the contention
-//     detector; syscalls and cgo calls to blocked-thread.
+//     detector, and to the deadlock detector when they form a lock stall,
+//     even when the runtime marked them leaked; syscalls and cgo calls
+//     belong to blocked-thread.
 //   - "all goroutines are asleep - deadlock!" crashes belong to the
 //     deadlock detector: every site is capped at info.
 //   - Count alone: when a site's only evidence is its size and a runaway

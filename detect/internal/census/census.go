@@ -85,7 +85,7 @@ func baselineCounts(p *detect.Pass) map[string]int {
 	counts := map[string]int{}
 	for gi, g := range bix.groups {
 		if frame, _ := bix.spawnKey(gi); frame != nil {
-			counts[detect.NormalizeFunction(frame.Function)] += g.Count
+			counts[norm(frame.Function)] += g.Count
 		}
 	}
 	return counts

@@ -82,9 +82,15 @@ func TestAnalyze(t *testing.T) {
 			g{n: 120, id: 10, state: "chan receive", minutes: 45, frames: stack(recv, "main.awaitCallback"), by: "main.handleCheckout", creator: -1}),
 		want: []want{{kind: leakW, sev: warning, conf: likely, culprit: "main.awaitCallback", count: 120}},
 	}, {
-		name: "per-request receivers that have waited only minutes are not reported above info",
+		name: "per-request receivers whose requests returned are a possible leak in numbers",
 		text: dump("", mainServing(),
 			g{n: 120, id: 10, state: "chan receive", minutes: 3, frames: stack(recv, "main.awaitCallback"), by: "main.handleCheckout", creator: -1}),
+		want: []want{{kind: leakW, sev: warning, conf: possible, culprit: "main.awaitCallback", count: 120}},
+	}, {
+		name: "per-connection select loops whose handlers returned (websocket pumps) are quiet",
+		text: dump("", mainServing(),
+			g{n: 500, id: 10, state: "select", frames: stack(sel, "main.(*Client).writePump"), by: "main.serveWs", creator: -1},
+			g{n: 500, id: 1000, state: "IO wait", frames: stack(ioWait, "main.(*Client).readPump"), by: "main.serveWs", creator: -1}),
 	}, {
 		name: "receivers without creator IDs (Go < 1.21) stay quiet",
 		text: dump("", mainServing(),

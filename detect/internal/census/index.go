@@ -22,6 +22,9 @@ type index struct {
 	// onStack holds every (normalised) function on some stack in the
 	// snapshot; built lazily.
 	onStack map[string]bool
+	// creatorInside caches whether a creator's stack holds the creating
+	// function, by (stack, function).
+	creatorInside map[insideKey]bool
 	// complete is false when the input was cut (truncated dump, pprof's
 	// 64 MiB cap): an absent creator may then just be missing.
 	complete bool
@@ -80,11 +83,40 @@ func (ix *index) functionOnSomeStack(fn string) bool {
 		ix.onStack = make(map[string]bool)
 		for _, g := range ix.groups {
 			for _, f := range g.Stack.Frames {
-				ix.onStack[detect.NormalizeFunction(f.Function)] = true
+				ix.onStack[norm(f.Function)] = true
 			}
 		}
 	}
-	return ix.onStack[detect.NormalizeFunction(fn)]
+	return ix.onStack[norm(fn)]
+}
+
+type insideKey struct {
+	stack *parse.Stack
+	fn    string
+}
+
+// stackHasCached is stackHas, remembered per stack and function: a
+// million goroutines have a few hundred stacks.
+func (ix *index) stackHasCached(st *parse.Stack, fn string) bool {
+	k := insideKey{st, fn}
+	v, ok := ix.creatorInside[k]
+	if !ok {
+		if ix.creatorInside == nil {
+			ix.creatorInside = make(map[insideKey]bool)
+		}
+		v = stackHas(st, fn)
+		ix.creatorInside[k] = v
+	}
+	return v
+}
+
+// norm is detect.NormalizeFunction without the copy for the common
+// function name without type parameters.
+func norm(fn string) string {
+	if strings.IndexByte(fn, '[') < 0 {
+		return fn
+	}
+	return detect.NormalizeFunction(fn)
 }
 
 // stackHas reports whether fn is one of st's frames.
@@ -92,9 +124,9 @@ func stackHas(st *parse.Stack, fn string) bool {
 	if st == nil {
 		return false
 	}
-	fn = detect.NormalizeFunction(fn)
+	fn = norm(fn)
 	for _, f := range st.Frames {
-		if detect.NormalizeFunction(f.Function) == fn {
+		if norm(f.Function) == fn {
 			return true
 		}
 	}
@@ -126,7 +158,7 @@ func (ix *index) creatorStatusOf(g *parse.Goroutine) creatorStatus {
 			return creatorReturned
 		case c == nil:
 			return creatorUnknown
-		case stackHas(c.Stack, cb.Function):
+		case ix.stackHasCached(c.Stack, cb.Function):
 			return creatorRunning
 		}
 		return creatorReturned

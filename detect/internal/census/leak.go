@@ -42,6 +42,10 @@ type leakSite struct {
 func isLeakCandidate(g *parse.Group, o op, culprit *parse.Frame) bool {
 	leaked := g.Flags&parse.FlagLeaked != 0
 	switch {
+	case o.IsLock() || o.Op == detect.OpSemacquire:
+		// Lock waiters, even leaked ones (a lock-order deadlock), are the
+		// contention and deadlock detectors'.
+		return false
 	case leaked, o.NeverWakes():
 		return culprit != nil
 	case !o.sendSide() && !o.waitSide():
@@ -66,7 +70,7 @@ func (ix *index) leakSites() []*leakSite {
 			continue
 		}
 		leaked := g.Flags&parse.FlagLeaked != 0
-		key := o.String() + "|" + detect.NormalizeFunction(culprit.Function)
+		key := o.String() + "|" + norm(culprit.Function)
 		if leaked {
 			key = "leaked|" + key
 		}
@@ -96,6 +100,9 @@ func (ix *index) leakSites() []*leakSite {
 func (ix *index) describeLeakSite(site *leakSite) {
 	s := ix.s
 	var waits []time.Duration
+	if s.Caps.Has(parse.CapWaitAges) {
+		waits = make([]time.Duration, 0, site.count)
+	}
 	creators := map[int64]bool{}
 	createdBy := map[*parse.Frame]int{}
 	for _, gi := range site.groups {
@@ -149,7 +156,7 @@ func (ix *index) describeLeakSite(site *leakSite) {
 // family of goroutines left behind together, like a shell relay's reader,
 // writer and pump.
 func (ix *index) blockedSiblings(site *leakSite, creators map[int64]bool) []int {
-	fn := detect.NormalizeFunction(site.createdBy.Function)
+	fn := norm(site.createdBy.Function)
 	in := map[int]bool{}
 	for _, gi := range site.groups {
 		in[gi] = true
@@ -157,7 +164,7 @@ func (ix *index) blockedSiblings(site *leakSite, creators map[int64]bool) []int 
 	var out []int
 	for gi, g := range ix.groups {
 		o := ix.ops[gi]
-		if in[gi] || g.Stack.CreatedBy == nil || detect.NormalizeFunction(g.Stack.CreatedBy.Function) != fn {
+		if in[gi] || g.Stack.CreatedBy == nil || norm(g.Stack.CreatedBy.Function) != fn {
 			continue
 		}
 		if !o.sendSide() && !o.waitSide() && !o.NeverWakes() {
@@ -274,12 +281,21 @@ func (ix *index) judgeLeak(site *leakSite, cfg detect.Config) {
 
 	default: // wait side: receive, select, Cond.Wait, WaitGroup.Wait
 		perRequest := ix.s.Caps.Has(parse.CapCreatorIDs) && site.creators >= 2 && site.creators*2 >= site.count
-		if perRequest && returnedMost && aged && site.count >= cfg.LeakMinCount {
+		abandoned := perRequest && returnedMost && site.count >= cfg.LeakMinCount
+		switch {
+		case abandoned && aged:
 			site.keep, site.conf = true, detect.ConfidenceLikely
 			site.sev = detect.SeverityWarning
 			if site.count >= cfg.LeakCriticalCount {
 				site.sev = detect.SeverityCritical
 			}
+		case abandoned && site.op.Op == detect.OpChanReceive && site.count >= cfg.LeakWarnCount:
+			// A plain receive (no select: no ticker, no second way
+			// out) in goroutines whose per-request creators are gone.
+			site.keep, site.conf = true, detect.ConfidencePossible
+			site.sev = detect.SeverityWarning
+		}
+		if site.keep {
 			site.reasons = append(site.reasons, fmt.Sprintf("each was started by one of %s goroutines that have since returned", num(site.creators)))
 			break
 		}

@@ -62,7 +62,7 @@ func (ix *index) spawnSites() []*spawnSite {
 		if frame == nil {
 			continue
 		}
-		key := detect.NormalizeFunction(frame.Function)
+		key := norm(frame.Function)
 		site := byKey[key]
 		if site == nil {
 			site = &spawnSite{key: key, frame: frame, entry: entry, baseline: -1}
@@ -140,12 +140,26 @@ func (ix *index) capacityReason(site *spawnSite) string {
 	spawnerOnConn := 0
 	switch {
 	case ix.s.Caps.Has(parse.CapCreatorIDs):
+		type ck struct {
+			st    *parse.Stack
+			state string
+		}
+		onConn := map[ck]bool{}
 		for _, gi := range site.groups {
 			g := ix.groups[gi]
 			for _, mi := range g.Members {
 				m := &ix.s.Goroutines[mi]
 				c := ix.creator(m)
-				if c != nil && stackHas(c.Stack, site.frame.Function) && (inAccept(c.Stack) || detect.OpOf(c.State, c.Stack) == detect.OpIOWait) {
+				if c == nil {
+					continue
+				}
+				k := ck{c.Stack, c.State}
+				v, ok := onConn[k]
+				if !ok {
+					v = stackHas(c.Stack, site.frame.Function) && (inAccept(c.Stack) || detect.OpOf(c.State, c.Stack) == detect.OpIOWait)
+					onConn[k] = v
+				}
+				if v {
 					spawnerOnConn += m.Count
 				}
 			}
@@ -249,7 +263,7 @@ func (ix *index) blockedAt(site *spawnSite) (n int, o op, culprit *parse.Frame) 
 		if c == nil {
 			continue
 		}
-		key := k{ix.ops[gi], detect.NormalizeFunction(c.Function)}
+		key := k{ix.ops[gi], norm(c.Function)}
 		if _, ok := counts[key]; !ok {
 			order = append(order, key)
 			frames[key] = c

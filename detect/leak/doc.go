@@ -61,8 +61,10 @@
 // the title says so, and only the count rules apply (confidence possible).
 // debug=1 profiles also hide the leading runtime frames, so a goroutine
 // parked with the program's code innermost is in "a channel operation or
-// select" whose direction is unknown: such a site is a warning (possible)
-// only when it holds LeakWarnCount goroutines and half of all goroutines.
+// select" whose direction is unknown, and an idle pool parked in
+// `for job := range jobs` looks the same: such a site is a warning
+// (possible) only when it holds four times LeakWarnCount (200) goroutines
+// and half of all goroutines.
 // The remedy then asks for a debug=2 dump or a goroutineleak profile.
 //
 // # What it stays quiet on

@@ -189,6 +189,11 @@ func TestAnalyze(t *testing.T) {
 			g{n: 1, frames: []string{"runtime.gopark", "runtime.netpollblock", "internal/poll.runtime_pollWait", "net/http.(*Server).Serve", "main.main"}}),
 		want: []want{{kind: leakW, sev: warning, conf: possible, culprit: "main.(*searcher).search.func1", count: 396, title: "debug=1"}},
 	}, {
+		name: "debug=1: an idle pool of a hundred workers dominating the program is quiet",
+		text: debug1("goroutine",
+			g{n: 100, frames: stack(recv, "main.(*Pool).worker")},
+			g{n: 1, frames: []string{"runtime.gopark", "runtime.netpollblock", "internal/poll.runtime_pollWait", "net/http.(*Server).Serve", "main.main"}}),
+	}, {
 		name: "debug=1: an idle pool among other goroutines is quiet",
 		text: debug1("goroutine",
 			g{n: 64, frames: stack(recv, "main.(*Pool).worker")},

@@ -3,6 +3,7 @@ package census
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -99,10 +100,7 @@ func (ix *index) leakSites() []*leakSite {
 // siblings.
 func (ix *index) describeLeakSite(site *leakSite) {
 	s := ix.s
-	var waits []time.Duration
-	if s.Caps.Has(parse.CapWaitAges) {
-		waits = make([]time.Duration, 0, site.count)
-	}
+	site.wait = ix.waitStats(site.groups)
 	creators := map[int64]bool{}
 	createdBy := map[*parse.Frame]int{}
 	for _, gi := range site.groups {
@@ -112,11 +110,6 @@ func (ix *index) describeLeakSite(site *leakSite) {
 		}
 		for _, mi := range g.Members {
 			m := &s.Goroutines[mi]
-			if s.Caps.Has(parse.CapWaitAges) {
-				for range m.Count {
-					waits = append(waits, m.Wait)
-				}
-			}
 			if m.CreatorID != 0 {
 				creators[m.CreatorID] = true
 			}
@@ -128,10 +121,6 @@ func (ix *index) describeLeakSite(site *leakSite) {
 				site.known += m.Count
 			}
 		}
-	}
-	if len(waits) > 0 {
-		slices.Sort(waits)
-		site.wait = &detect.WaitStats{Min: waits[0], Median: waits[len(waits)/2], Max: waits[len(waits)-1]}
 	}
 	site.creators = len(creators)
 	if len(creators) == 1 {
@@ -148,6 +137,38 @@ func (ix *index) describeLeakSite(site *leakSite) {
 	if site.createdBy != nil {
 		site.siblings = ix.blockedSiblings(site, creators)
 	}
+}
+
+// waitStats summarises the wait ages of the groups' members, or returns
+// nil when the input shows no ages.
+func (ix *index) waitStats(groups []int) *detect.WaitStats {
+	if !ix.s.Caps.Has(parse.CapWaitAges) {
+		return nil
+	}
+	// Dumps print whole minutes, so a histogram is small.
+	hist := map[time.Duration]int{}
+	n := 0
+	for _, gi := range groups {
+		for _, mi := range ix.groups[gi].Members {
+			m := &ix.s.Goroutines[mi]
+			hist[m.Wait] += m.Count
+			n += m.Count
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	keys := slices.Sorted(maps.Keys(hist))
+	w := &detect.WaitStats{Min: keys[0], Max: keys[len(keys)-1]}
+	seen := 0
+	for _, k := range keys {
+		seen += hist[k]
+		if seen > n/2 {
+			w.Median = k
+			break
+		}
+	}
+	return w
 }
 
 // blockedSiblings finds the groups started by the same creation function
@@ -263,18 +284,19 @@ func (ix *index) judgeLeak(site *leakSite, cfg detect.Config) {
 			site.keep, site.sev = true, detect.SeverityWarning
 		case aged && returned && ix.agedSiblings(site, minWait):
 			site.keep, site.sev = true, detect.SeverityWarning
-			site.reasons = append(site.reasons, "the goroutines started with them are blocked as long")
+			site.reasons = append(site.reasons, "other goroutines "+funcName(site.createdBy)+" started are blocked as long: a family left behind together")
 		case site.count >= cfg.LeakMinCount || aged && returned:
 			site.keep, site.sev = true, detect.SeverityInfo
 			site.countOnly = !likely
 		}
 
 	case site.op.hidden:
-		// debug=1: the direction is not shown; only a dominant pile-up
-		// at one site says anything.
+		// debug=1: the direction is not shown, and an idle pool looks
+		// the same; only a large pile-up dominating the program says
+		// anything.
 		site.conf = detect.ConfidencePossible
 		site.countOnly = true
-		if site.count >= cfg.LeakWarnCount && share >= 0.5 {
+		if site.count >= 4*cfg.LeakWarnCount && share >= 0.5 {
 			site.keep, site.sev = true, detect.SeverityWarning
 			site.reasons = append(site.reasons, pct(share)+" of all goroutines are parked at this one site")
 		}

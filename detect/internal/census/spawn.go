@@ -20,6 +20,7 @@ type spawnSite struct {
 	count  int
 	share  float64
 
+	wait      *detect.WaitStats
 	creators  int   // distinct creator IDs
 	oneParent int64 // the creator ID when all members share one
 	ioWait    int   // members in network IO wait
@@ -85,6 +86,7 @@ func (ix *index) spawnSites() []*spawnSite {
 				}
 			}
 		}
+		site.wait = ix.waitStats(site.groups)
 		site.creators = len(creators)
 		if len(creators) == 1 {
 			for id := range creators {
@@ -335,6 +337,7 @@ func (ix *index) spawnFinding(site *spawnSite) detect.Finding {
 		Severity:   site.sev,
 		Confidence: site.conf,
 		Count:      site.count,
+		Wait:       site.wait,
 		Culprit:    site.frame,
 		Remedy:     runawayRemedy,
 		Related:    site.related,

@@ -49,8 +49,9 @@
 //     have returned, the site holds LeakMinCount goroutines, and either
 //     their median wait is LeakMinWait (likely; critical from
 //     LeakCriticalCount) or they are LeakWarnCount goroutines in a plain
-//     chan receive (possible: no select, so no ticker case and no second
-//     way out). Otherwise a big site (LeakCriticalCount and a quarter of all
+//     chan receive or sync.WaitGroup.Wait (possible: no select, so no
+//     ticker case and no second way out; a sync.Cond is what per-connection
+//     writer loops idle on, so it needs the age). Otherwise a big site (LeakCriticalCount and a quarter of all
 //     goroutines, or LeakWarnCount waiting LeakMinWait) not started by a
 //     few creators is info.
 //

@@ -47,6 +47,13 @@
 //     least half as many network readers. 5,000 idle keep-alive connections
 //     are a capacity fact: the finding says so and suggests watching the
 //     trend.
+//   - Fixed pools: every goroutine of the site was started by one goroutine
+//     that has left the creating function since (a constructor that started
+//     N workers and returned), and all of them wait for work. A spawner
+//     still inside its loop (a consumer starting one goroutine per message)
+//     is what a runaway looks like.
+//   - In a diff or watch, a site no bigger than in the baseline (within
+//     10%): stable, however large.
 //   - Goroutines that are mostly in leak findings at warning or above: the
 //     leak finding, which says why they are stuck, owns them; this one drops
 //     to info and names it in Related. Conversely, a leak site whose only

@@ -87,6 +87,16 @@ func TestAnalyze(t *testing.T) {
 			g{n: 120, id: 10, state: "chan receive", minutes: 3, frames: stack(recv, "main.awaitCallback"), by: "main.handleCheckout", creator: -1}),
 		want: []want{{kind: leakW, sev: warning, conf: possible, culprit: "main.awaitCallback", count: 120}},
 	}, {
+		name: "per-request goroutines in wg.Wait for workers that never call Done",
+		text: dump("", mainServing(),
+			g{n: 60, id: 10, state: "sync.WaitGroup.Wait", frames: stack([]string{"runtime.gopark", "sync.runtime_SemacquireWaitGroup", "sync.(*WaitGroup).Wait"}, "main.collect"), by: "main.handle", creator: -1}),
+		want: []want{{kind: leakW, sev: warning, conf: possible, culprit: "main.collect", count: 60}},
+	}, {
+		name: "per-connection writer loops idle on a sync.Cond are quiet",
+		text: dump("", mainServing(),
+			g{n: 800, id: 10, state: "sync.Cond.Wait", minutes: 2, frames: stack([]string{"runtime.gopark", "sync.runtime_notifyListWait", "sync.(*Cond).Wait"}, "main.(*client).writeLoop"), by: "main.(*server).createClient", creator: -1},
+			g{n: 800, id: 2000, state: "IO wait", minutes: 2, frames: stack(ioWait, "main.(*client).readLoop"), by: "main.(*server).createClient", creator: -1}),
+	}, {
 		name: "per-connection select loops whose handlers returned (websocket pumps) are quiet",
 		text: dump("", mainServing(),
 			g{n: 500, id: 10, state: "select", frames: stack(sel, "main.(*Client).writePump"), by: "main.serveWs", creator: -1},

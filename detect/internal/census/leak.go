@@ -36,7 +36,6 @@ type leakSite struct {
 	countOnly bool     // the only evidence is how many there are
 	reasons   []string // evidence, for the title and notes
 	owner     string   // why another finding owns it, when capped
-	related   []string
 }
 
 // isLeakCandidate reports whether a group can be part of a leak site.
@@ -311,9 +310,10 @@ func (ix *index) judgeLeak(site *leakSite, cfg detect.Config) {
 			if site.count >= cfg.LeakCriticalCount {
 				site.sev = detect.SeverityCritical
 			}
-		case abandoned && site.op.Op == detect.OpChanReceive && site.count >= cfg.LeakWarnCount:
-			// A plain receive (no select: no ticker, no second way
-			// out) in goroutines whose per-request creators are gone.
+		case abandoned && (site.op.Op == detect.OpChanReceive || site.op.Op == detect.OpWaitGroupWait) && site.count >= cfg.LeakWarnCount:
+			// A plain receive or wg.Wait (no select: no ticker, no
+			// second way out) in goroutines whose per-request creators
+			// are gone.
 			site.keep, site.conf = true, detect.ConfidencePossible
 			site.sev = detect.SeverityWarning
 		}
@@ -365,7 +365,6 @@ func (ix *index) leakFinding(site *leakSite) detect.Finding {
 		CreatedBy:  site.createdBy,
 		Remedy:     leakRemedy(site.op),
 		Key:        site.op.String(),
-		Related:    site.related,
 		Metrics:    map[string]float64{"share": share},
 	}
 	if site.leaked {

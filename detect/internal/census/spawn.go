@@ -25,14 +25,13 @@ type spawnSite struct {
 	oneParent int64 // the creator ID when all members share one
 	ioWait    int   // members in network IO wait
 
-	capacity string // why this is a capacity fact rather than a runaway
+	capacity string // why the count is bounded rather than a runaway
+	bounded  string // what bounds it, in a few words for the title
 	sev      detect.Severity
 	conf     detect.Confidence
 	keep     bool
 	owner    string
-	related  []string
-	fanout   []*spawnSite // for a consolidated per-entity fan-out finding
-	baseline int          // count at this site in the baseline, -1 without one
+	baseline int // count at this site in the baseline, -1 without one
 }
 
 // spawnKey returns the creation site a group belongs to.
@@ -233,11 +232,13 @@ func (ix *index) judgeSpawn(site *spawnSite, cfg detect.Config, baseline map[str
 		site.sev = detect.SeverityInfo
 		site.conf = detect.ConfidencePossible
 	}
+	site.bounded = "a capacity fact"
 	if site.capacity = ix.capacityReason(site); site.capacity == "" {
-		site.capacity = ix.boundedReason(site)
+		site.capacity, site.bounded = ix.boundedReason(site), "a fixed pool"
 	}
 	if site.capacity == "" && site.baseline >= 0 && site.count*10 <= site.baseline*11 {
 		site.capacity = fmt.Sprintf("stable since the baseline (%s then)", num(site.baseline))
+		site.bounded = "stable"
 	}
 	if site.capacity != "" {
 		site.sev = detect.SeverityInfo
@@ -294,7 +295,7 @@ func (ix *index) spawnTitle(site *spawnSite) string {
 		fmt.Fprintf(&b, ", up from %s", num(site.baseline))
 	}
 	if site.capacity != "" {
-		b.WriteString(": a capacity fact, not a runaway")
+		b.WriteString(": " + site.bounded + ", not a runaway")
 		return b.String()
 	}
 	if n, o, c := ix.blockedAt(site); n > 0 && c != nil {
@@ -340,7 +341,6 @@ func (ix *index) spawnFinding(site *spawnSite) detect.Finding {
 		Wait:       site.wait,
 		Culprit:    site.frame,
 		Remedy:     runawayRemedy,
-		Related:    site.related,
 		Metrics:    map[string]float64{"share": site.share},
 	}
 	if !site.entry {

@@ -91,6 +91,18 @@ func minutes(d time.Duration) string {
 	return fmt.Sprintf("%dd%dh%02dm", m/(24*60), m%(24*60)/60, m%60)
 }
 
+// delayText renders a contention delay to three significant decimals of
+// its unit: "38m49.978s", "1.235ms", "420ns".
+func delayText(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	}
+	return d.String()
+}
+
 // waitText renders a wait range: "12m", "<1m..47m (median 31m)".
 func waitText(w *WaitRange) string {
 	if w.Min == w.Max {

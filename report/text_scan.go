@@ -51,7 +51,7 @@ func scanInput(p *printer, in *InputSummary) {
 	}
 	if c := in.Contention; c != nil {
 		p.line("contention:  %s profile, %s, %s contentions, %s total delay",
-			c.Kind, count(c.Samples, "sample"), thousands(int(c.Contentions)), c.Delay)
+			c.Kind, count(c.Samples, "sample"), thousands(int(c.Contentions)), delayText(c.Delay))
 	}
 	p.line("caps:        %s", orDash(strings.Join(in.Caps.Names(), ", ")))
 	if len(in.States) > 0 {

@@ -25,6 +25,22 @@ func TestMinutes(t *testing.T) {
 	}
 }
 
+func TestDelayText(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Duration
+		want string
+	}{
+		{38*time.Minute + 49977697764*time.Nanosecond, "38m49.978s"},
+		{1234567 * time.Nanosecond, "1.235ms"},
+		{420 * time.Nanosecond, "420ns"},
+		{0, "0s"},
+	} {
+		if got := delayText(tc.in); got != tc.want {
+			t.Errorf("delayText(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestWaitText(t *testing.T) {
 	m := time.Minute
 	for _, tc := range []struct {

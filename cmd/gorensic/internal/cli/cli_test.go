@@ -35,18 +35,16 @@ func runContext(t *testing.T, ctx context.Context, stdin io.Reader, args ...stri
 	return outcome{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
-// corpusDir returns the shared corpus, which lives beside the repository
-// (../shared/corpus from its root), or skips the test when it is absent.
-func corpusDir(t *testing.T) string {
+// repoRoot returns the directory of the module's go.mod.
+func repoRoot(t *testing.T) string {
 	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := wd
-	for {
+	for root := wd; ; {
 		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
+			return root
 		}
 		parent := filepath.Dir(root)
 		if parent == root {
@@ -54,11 +52,17 @@ func corpusDir(t *testing.T) string {
 		}
 		root = parent
 	}
-	dir := filepath.Join(root, "..", "shared", "corpus")
+}
+
+// corpusDir returns the shared corpus, which lives beside the repository
+// (../shared/corpus from its root), or skips the test when it is absent.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Clean(filepath.Join(repoRoot(t), "..", "shared", "corpus"))
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("shared corpus not found at %s (it lives beside the repository as ../shared/corpus): %v", dir, err)
 	}
-	return filepath.Clean(dir)
+	return dir
 }
 
 // corpusFile returns a file of the shared corpus, skipping the test when

@@ -263,3 +263,20 @@ func TestUnreadableFileInDirectory(t *testing.T) {
 		t.Errorf("exit %d, %d inputs, errors %+v, stderr %q; want 2, 1, locked.txt permission denied", res.code, len(doc.Inputs), doc.Errors, res.stderr)
 	}
 }
+
+// TestScanCapturedFixtures scans every artifact the fixture programs
+// captured: dumps, profiles and traces. Whatever this build cannot read
+// yet must be skipped, never fail or abort the run.
+func TestScanCapturedFixtures(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "fixtures", "captured")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no captured fixtures at %s (go generate ./fixtures writes them): %v", dir, err)
+	}
+	doc, res := scanJSON(t, nil, dir)
+	if res.code != 0 || len(doc.Errors) != 0 {
+		t.Errorf("exit %d, errors %+v; want 0 and none", res.code, doc.Errors)
+	}
+	if len(doc.Inputs) == 0 {
+		t.Errorf("no snapshot read from %s; stderr:\n%s", dir, res.stderr)
+	}
+}

@@ -51,9 +51,9 @@
 //     LeakCriticalCount) or they are LeakWarnCount goroutines in a plain
 //     chan receive or sync.WaitGroup.Wait (possible: no select, so no
 //     ticker case and no second way out; a sync.Cond is what per-connection
-//     writer loops idle on, so it needs the age). Otherwise a big site (LeakCriticalCount and a quarter of all
-//     goroutines, or LeakWarnCount waiting LeakMinWait) not started by a
-//     few creators is info.
+//     writer loops idle on, so it needs the age). Otherwise a big site
+//     (LeakCriticalCount and a quarter of all goroutines, or LeakWarnCount
+//     waiting LeakMinWait) not started by a few creators is info.
 //
 // # Inputs without states
 //
@@ -72,7 +72,8 @@
 //
 //   - Idle worker pools: N workers receiving at one site, started by one
 //     constructor (one creator ID), or without creator IDs at all, are never
-//     above info, however long they idle.
+//     above info, however long they idle (a debug=1 site, whose direction
+//     is unknown, follows the rule above).
 //   - Timers and tickers: goroutines in time.Sleep (state sleep) are not
 //     blocking sites at all; a select in a ticker loop is a waiter.
 //   - Network waits: IO wait, net/http's idle keep-alive connections

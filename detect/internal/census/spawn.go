@@ -55,6 +55,9 @@ func (ix *index) spawnKey(gi int) (frame *parse.Frame, entry bool) {
 }
 
 func (ix *index) spawnSites() []*spawnSite {
+	if f := ix.s.Source.Format; f == parse.FormatLeakDebug0 || f == parse.FormatLeakDebug1 {
+		return nil // only the leaked goroutines: no census of the program
+	}
 	byKey := map[string]*spawnSite{}
 	var sites []*spawnSite
 	for gi, g := range ix.groups {

@@ -64,17 +64,40 @@ func Culprit(st *parse.Stack) *parse.Frame {
 
 // EntryFunction returns the outermost frame of a stack: the function the
 // goroutine was started with, used as its creation site when the input
-// records no "created by" (debug=0 and debug=1 profiles).
+// records no "created by" (debug=0 and debug=1 profiles). The compiler's
+// go-statement wrappers ("main.main.gowrap3", printed with
+// GOTRACEBACK=system) are skipped: the entry is the function they call.
 func EntryFunction(st *parse.Stack) *parse.Frame {
 	if st == nil || len(st.Frames) == 0 {
 		return nil
 	}
 	for i := len(st.Frames) - 1; i >= 0; i-- {
-		if f := st.Frames[i]; f.Function != "runtime.goexit" && f.Function != "goexit" {
-			return f
+		f := st.Frames[i]
+		if f.Function == "runtime.goexit" || f.Function == "goexit" || (i > 0 && isGoWrapper(f.Function)) {
+			continue
 		}
+		return f
 	}
 	return st.Frames[len(st.Frames)-1]
+}
+
+// isGoWrapper reports whether fn is a compiler-made go-statement wrapper:
+// its last element is "gowrap" and digits.
+func isGoWrapper(fn string) bool {
+	i := strings.LastIndexByte(fn, '.')
+	if i < 0 || !strings.HasPrefix(fn[i+1:], "gowrap") {
+		return false
+	}
+	digits := fn[i+1+len("gowrap"):]
+	if digits == "" {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // CreationSite returns the "created by" frame of a stack, or nil when the

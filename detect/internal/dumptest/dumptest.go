@@ -1,0 +1,256 @@
+// Package dumptest writes small goroutine dumps in the runtime's debug=2
+// text format for the detectors' unit tests, and runs detectors over them.
+// Acceptance tests use real captures (fixtures, corpus); these pin one
+// shape each.
+package dumptest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/parse"
+)
+
+// G is one goroutine of a dump.
+type G struct {
+	ID      int
+	State   string // "sync.Mutex.Lock", "syscall", ...
+	Minutes int    // wait age; 0 prints none
+	Locked  bool   // ", locked to thread"
+	// Frames, innermost first, each "function file:line"; a frame
+	// without a file gets /app/main.go:10.
+	Frames    []string
+	CreatedBy string // "function file:line in goroutine N", "" for none
+}
+
+// Dump formats goroutines as runtime.Stack(all) does.
+func Dump(gs ...G) string {
+	var b strings.Builder
+	for i, g := range gs {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "goroutine %d [%s", g.ID, g.State)
+		if g.Minutes > 0 {
+			fmt.Fprintf(&b, ", %d minutes", g.Minutes)
+		}
+		if g.Locked {
+			b.WriteString(", locked to thread")
+		}
+		b.WriteString("]:\n")
+		for _, fr := range g.Frames {
+			fn, loc, ok := strings.Cut(fr, " ")
+			if !ok {
+				loc = "/app/main.go:10"
+			}
+			fmt.Fprintf(&b, "%s(...)\n\t%s +0x1d\n", fn, loc)
+		}
+		if g.CreatedBy != "" {
+			fn, loc, ok := strings.Cut(g.CreatedBy, " ")
+			if !ok {
+				loc = "/app/main.go:5"
+			}
+			in := ""
+			if j := strings.Index(loc, " in goroutine "); j >= 0 {
+				loc, in = loc[:j], loc[j:]
+			}
+			fmt.Fprintf(&b, "created by %s%s\n\t%s +0x2e\n", fn, in, loc)
+		}
+	}
+	return b.String()
+}
+
+// Snapshot parses text, which must hold exactly one snapshot.
+func Snapshot(t testing.TB, text string) *parse.Snapshot {
+	t.Helper()
+	snaps, err := parse.Read(context.Background(), "test.txt", strings.NewReader(text), parse.Options{})
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if len(snaps) != 1 {
+		t.Fatalf("got %d snapshots, want 1", len(snaps))
+	}
+	return snaps[0]
+}
+
+// Run parses text and runs d over every snapshot in it with the default
+// config.
+func Run(t testing.TB, d *detect.Detector, text string) []detect.Finding {
+	t.Helper()
+	snaps, err := parse.Read(context.Background(), "test.txt", strings.NewReader(text), parse.Options{})
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	var out []detect.Finding
+	for _, s := range snaps {
+		res, err := detect.Run(context.Background(), s, []*detect.Detector{d}, detect.DefaultConfig(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res.Findings...)
+	}
+	return out
+}
+
+// Describe formats findings one per line for failure messages.
+func Describe(fs []detect.Finding) string {
+	if len(fs) == 0 {
+		return "\t(no findings)"
+	}
+	var b strings.Builder
+	for _, f := range fs {
+		c := "-"
+		if f.Culprit != nil {
+			c = f.Culprit.Function
+		}
+		fmt.Fprintf(&b, "\t%s %s %s n=%d culprit=%s: %s\n", f.Severity, f.Confidence, f.Kind, f.Count, c, f.Title)
+	}
+	return b.String()
+}
+
+// Frames of the runtime and package sync that tests put under a lock wait.
+var (
+	MutexLock = []string{
+		"runtime.gopark /usr/local/go/src/runtime/proc.go:435",
+		"runtime.goparkunlock /usr/local/go/src/runtime/proc.go:441",
+		"runtime.semacquire1 /usr/local/go/src/runtime/sema.go:188",
+		"internal/sync.runtime_SemacquireMutex /usr/local/go/src/runtime/sema.go:95",
+		"internal/sync.(*Mutex).lockSlow /usr/local/go/src/internal/sync/mutex.go:149",
+		"internal/sync.(*Mutex).Lock /usr/local/go/src/internal/sync/mutex.go:70",
+		"sync.(*Mutex).Lock /usr/local/go/src/sync/mutex.go:46",
+	}
+	RLock = []string{
+		"runtime.gopark /usr/local/go/src/runtime/proc.go:435",
+		"runtime.semacquire1 /usr/local/go/src/runtime/sema.go:188",
+		"sync.runtime_SemacquireRWMutexR /usr/local/go/src/runtime/sema.go:100",
+		"sync.(*RWMutex).RLock /usr/local/go/src/sync/rwmutex.go:74",
+	}
+	WLock = []string{
+		"runtime.gopark /usr/local/go/src/runtime/proc.go:435",
+		"runtime.semacquire1 /usr/local/go/src/runtime/sema.go:188",
+		"sync.runtime_SemacquireRWMutex /usr/local/go/src/runtime/sema.go:105",
+		"sync.(*RWMutex).Lock /usr/local/go/src/sync/rwmutex.go:155",
+	}
+	Sleep = []string{
+		"time.Sleep /usr/local/go/src/runtime/time.go:363",
+	}
+	ChanRecv = []string{
+		"runtime.gopark /usr/local/go/src/runtime/proc.go:435",
+		"runtime.chanrecv /usr/local/go/src/runtime/chan.go:664",
+		"runtime.chanrecv1 /usr/local/go/src/runtime/chan.go:506",
+	}
+	Select = []string{
+		"runtime.gopark /usr/local/go/src/runtime/proc.go:435",
+		"runtime.selectgo /usr/local/go/src/runtime/select.go:351",
+	}
+	Read = []string{
+		"syscall.Syscall /usr/local/go/src/syscall/syscall_linux.go:73",
+		"syscall.read /usr/local/go/src/syscall/zsyscall_linux_amd64.go:736",
+		"syscall.Read /usr/local/go/src/syscall/syscall_unix.go:183",
+	}
+)
+
+// Stack joins frame lists: Stack(MutexLock, "main.(*cache).Get /app/c.go:20").
+func Stack(parts ...any) []string {
+	var out []string
+	for _, p := range parts {
+		switch v := p.(type) {
+		case string:
+			out = append(out, v)
+		case []string:
+			out = append(out, v...)
+		default:
+			panic(fmt.Sprintf("dumptest.Stack: %T", p))
+		}
+	}
+	return out
+}
+
+// CorpusFiles lists the goroutine dumps and profiles of the shared corpus
+// (dir is its path, e.g. "../../../shared/corpus"), skipping the test when
+// the corpus is absent.
+func CorpusFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	for _, sub := range []string{"dumps", "goroutine-pprof"} {
+		err := filepath.WalkDir(filepath.Join(dir, sub), func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Skipf("corpus not available at %s (%v): the corpus tests need ../shared/corpus beside the repository", dir, err)
+		}
+	}
+	return files
+}
+
+// RunFile reads a file and runs d over every snapshot in it.
+func RunFile(t testing.TB, d *detect.Detector, path string) []detect.Finding {
+	t.Helper()
+	snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
+	if err != nil {
+		return nil // unreadable inputs are the parser's tests' business
+	}
+	var out []detect.Finding
+	for _, s := range snaps {
+		res, err := detect.Run(context.Background(), s, []*detect.Detector{d}, detect.DefaultConfig(), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, res.Findings...)
+	}
+	return out
+}
+
+// Expect is what a corpus file must yield: its top finding, at least at
+// a severity.
+type Expect struct {
+	Culprit     string
+	MinSeverity detect.Severity
+}
+
+// CheckCorpus runs d over every corpus file: a file in want must yield a
+// top finding (the first at warning or above) with that culprit and at
+// least that severity; every other file must yield nothing at warning or
+// above. Keys of want are paths relative to dir.
+func CheckCorpus(t *testing.T, d *detect.Detector, dir string, want map[string]Expect) {
+	t.Helper()
+	seen := make(map[string]bool)
+	for _, path := range CorpusFiles(t, dir) {
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		fs := RunFile(t, d, path)
+		var loud []detect.Finding
+		for _, f := range fs {
+			if f.Severity >= detect.SeverityWarning {
+				loud = append(loud, f)
+			}
+		}
+		w, ok := want[rel]
+		if !ok {
+			if len(loud) > 0 {
+				t.Errorf("%s: want nothing at warning or above, got:\n%s", rel, Describe(loud))
+			}
+			continue
+		}
+		seen[rel] = true
+		if len(loud) == 0 || loud[0].Culprit == nil || loud[0].Culprit.Function != w.Culprit || loud[0].Severity < w.MinSeverity {
+			t.Errorf("%s: want top finding in %s at %s or above, got:\n%s", rel, w.Culprit, w.MinSeverity, Describe(fs))
+		}
+	}
+	for rel := range want {
+		if !seen[rel] {
+			t.Errorf("%s: not in the corpus", rel)
+		}
+	}
+}

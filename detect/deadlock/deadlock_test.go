@@ -1,0 +1,134 @@
+package deadlock
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
+)
+
+func gs(first, n int, g dumptest.G) []dumptest.G {
+	out := make([]dumptest.G, n)
+	for i := range out {
+		out[i] = g
+		out[i].ID = first + i
+	}
+	return out
+}
+
+func cat(parts ...[]dumptest.G) []dumptest.G {
+	var out []dumptest.G
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+const byMain = "main.main /app/main.go:90 in goroutine 1"
+
+func TestCrash(t *testing.T) {
+	mainWaits := []dumptest.G{{ID: 1, State: "sync.WaitGroup.Wait",
+		Frames: dumptest.Stack("runtime.gopark /usr/local/go/src/runtime/proc.go:435",
+			"sync.runtime_SemacquireWaitGroup /usr/local/go/src/runtime/sema.go:114",
+			"sync.(*WaitGroup).Wait /usr/local/go/src/sync/waitgroup.go:206",
+			"main.checksumAll /app/main.go:58", "main.main /app/main.go:75")}}
+	senders := gs(18, 4, dumptest.G{State: "chan send",
+		Frames: dumptest.Stack("runtime.gopark /usr/local/go/src/runtime/proc.go:435",
+			"runtime.chansend /usr/local/go/src/runtime/chan.go:283",
+			"runtime.chansend1 /usr/local/go/src/runtime/chan.go:161",
+			"main.checksumAll.func1 /app/main.go:55"),
+		CreatedBy: "main.checksumAll /app/main.go:51 in goroutine 1"})
+	text := "2026/01/01 checksumming 4 files\nfatal error: all goroutines are asleep - deadlock!\n\n" + dumptest.Dump(cat(mainWaits, senders)...)
+	fs := dumptest.Run(t, Detector, text)
+	if len(fs) != 1 {
+		t.Fatalf("got:\n%s", dumptest.Describe(fs))
+	}
+	f := fs[0]
+	if f.Kind != detect.KindDeadlock || f.Severity != detect.SeverityCritical || f.Confidence != detect.ConfidenceCertain ||
+		f.Count != 5 || f.Culprit.Function != "main.checksumAll" {
+		t.Errorf("got %s", dumptest.Describe(fs))
+	}
+	for _, sub := range []string{"main blocked on sync.WaitGroup.Wait in main.checksumAll", "4 goroutines blocked on chan send in main.checksumAll.func1"} {
+		if !strings.Contains(f.Title, sub) {
+			t.Errorf("title %q lacks %q", f.Title, sub)
+		}
+	}
+	if !strings.Contains(f.Remedy, "wg.Wait before draining") {
+		t.Errorf("remedy does not explain the send/wait pairing: %q", f.Remedy)
+	}
+}
+
+func TestStalls(t *testing.T) {
+	idle := gs(200, 5, dumptest.G{State: "chan receive", Minutes: 30,
+		Frames: dumptest.Stack(dumptest.ChanRecv, "main.worker /app/main.go:40"), CreatedBy: byMain})
+	cycle := func(minutes int) []dumptest.G {
+		return []dumptest.G{
+			{ID: 20, State: "sync.Mutex.Lock", Minutes: minutes,
+				Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*store).Get /app/s.go:10", "main.(*index).Update /app/i.go:30", "main.sync1 /app/main.go:50"),
+				CreatedBy: byMain},
+			{ID: 21, State: "sync.Mutex.Lock", Minutes: minutes,
+				Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*index).Update /app/i.go:25", "main.(*store).Get /app/s.go:14", "main.sync2 /app/main.go:60"),
+				CreatedBy: byMain},
+		}
+	}
+	transfers := gs(30, 2, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
+		Frames:    dumptest.Stack(dumptest.MutexLock, "main.transfer /app/main.go:74"),
+		CreatedBy: "main.runBatch /app/main.go:90 in goroutine 1"})
+	auditors := gs(40, 3, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
+		Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*account).Balance /app/main.go:55"),
+		CreatedBy: "main.runBatch /app/main.go:95 in goroutine 1"})
+	withHolder := cat(
+		gs(50, 4, dumptest.G{State: "sync.Mutex.Lock", Minutes: 5,
+			Frames: dumptest.Stack(dumptest.MutexLock, "main.(*db).Exec /app/db.go:20"), CreatedBy: byMain}),
+		[]dumptest.G{{ID: 49, State: "IO wait", Minutes: 5,
+			Frames: dumptest.Stack("internal/poll.runtime_pollWait /usr/local/go/src/runtime/netpoll.go:351",
+				"main.(*db).exec /app/db.go:30", "main.(*db).Exec /app/db.go:22"), CreatedBy: byMain}})
+
+	tests := []struct {
+		name     string
+		gs       []dumptest.G
+		culprit  string // "" for no finding
+		severity detect.Severity
+		conf     detect.Confidence
+		count    int
+		title    string
+	}{
+		{"cycle between two methods, 12m", cat(cycle(12), idle), "main.(*index).Update", detect.SeverityCritical, detect.ConfidenceLikely, 2, "likely lock-order deadlock"},
+		{"cycle between two methods, 2m", cat(cycle(2), idle), "main.(*index).Update", detect.SeverityWarning, detect.ConfidenceLikely, 2, "each site's suspected holder waits at another"},
+		{"transfers and auditors, no holder", cat(transfers, auditors, idle), "main.transfer", detect.SeverityWarning, detect.ConfidencePossible, 5, "no goroutine that could release the locks"},
+		{"cycle under a minute is not yet a stall", cat(cycle(0), idle), "", 0, 0, 0, ""},
+		{"holder blocked in IO: contention, not deadlock", withHolder, "", 0, 0, 0, ""},
+		{"lone waiter", []dumptest.G{{ID: 7, State: "sync.Mutex.Lock", Minutes: 60,
+			Frames: dumptest.Stack(dumptest.MutexLock, "main.(*db).Exec /app/db.go:20"), CreatedBy: byMain}}, "", 0, 0, 0, ""},
+		{"re-lock in a recursive call", []dumptest.G{{ID: 7, State: "sync.Mutex.Lock", Minutes: 3,
+			Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*tree).walk /app/t.go:20", "main.(*tree).walk /app/t.go:28", "main.main /app/main.go:9"),
+			CreatedBy: ""}}, "main.(*tree).walk", detect.SeverityWarning, detect.ConfidenceLikely, 1, "not re-entrant"},
+		{"two lock calls of one function", cat(
+			gs(30, 1, dumptest.G{State: "sync.Mutex.Lock", Minutes: 4, Frames: dumptest.Stack(dumptest.MutexLock, "main.move /app/main.go:70"), CreatedBy: byMain}),
+			gs(31, 1, dumptest.G{State: "sync.Mutex.Lock", Minutes: 4, Frames: dumptest.Stack(dumptest.MutexLock, "main.move /app/main.go:74"), CreatedBy: byMain})),
+			"main.move", detect.SeverityWarning, detect.ConfidenceLikely, 2, "two lock calls"},
+		{"idle program", idle, "", 0, 0, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := dumptest.Run(t, Detector, dumptest.Dump(tt.gs...))
+			if tt.culprit == "" {
+				if len(fs) != 0 {
+					t.Fatalf("want no finding, got:\n%s", dumptest.Describe(fs))
+				}
+				return
+			}
+			if len(fs) != 1 {
+				t.Fatalf("want 1 finding, got:\n%s", dumptest.Describe(fs))
+			}
+			f := fs[0]
+			if f.Culprit.Function != tt.culprit || f.Severity != tt.severity || f.Confidence != tt.conf || f.Count != tt.count {
+				t.Errorf("got %s", dumptest.Describe(fs))
+			}
+			if !strings.Contains(f.Title, tt.title) {
+				t.Errorf("title %q lacks %q", f.Title, tt.title)
+			}
+		})
+	}
+}

@@ -3,7 +3,10 @@ package detectors
 
 import (
 	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/blocked"
+	"github.com/gorensic/gorensic/detect/contention"
 	"github.com/gorensic/gorensic/detect/crash"
+	"github.com/gorensic/gorensic/detect/deadlock"
 	"github.com/gorensic/gorensic/detect/leak"
 	"github.com/gorensic/gorensic/detect/race"
 	"github.com/gorensic/gorensic/detect/runaway"
@@ -16,6 +19,9 @@ func All() []*detect.Detector {
 		runaway.Detector,
 		crash.Detector,
 		race.Detector,
+		blocked.Detector,
+		contention.Detector,
+		deadlock.Detector,
 	}
 }
 

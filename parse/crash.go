@@ -62,10 +62,11 @@ func wordStart(line []byte, i int) bool {
 }
 
 // strong reports whether the header has more than a lone message line: a
-// signal, a runtime stack, a fatal error or a panic chain. Crash snapshots
-// without goroutines are kept only when strong.
+// signal, a runtime stack or a panic chain. Crash snapshots without
+// goroutines are kept only when strong: source code and documents quote
+// "fatal error: ..." lines too.
 func (c *Crash) strong() bool {
-	return c.Signal != "" || c.RuntimeStack != nil || c.Kind == CrashFatalError || len(c.Panics) > 1
+	return c.Signal != "" || c.RuntimeStack != nil || len(c.Panics) > 1
 }
 
 // isDumpSignal reports whether a crash is only a request for a dump

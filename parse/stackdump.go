@@ -182,16 +182,20 @@ func (d *dumpReader) finishSnapshot() {
 		return
 	}
 	s.Source.Bytes = d.lr.next - d.snapStartBytes
-	leaked := len(s.Goroutines) > 0
+	// The goroutineleak profile at debug=2 prints every goroutine after a
+	// leak-finding GC, from runtime/pprof.writeGoroutineLeak; a plain dump
+	// can show "(leaked)" too, once such a GC has run.
+	leakProfile := false
 	for i := range s.Goroutines {
 		g := &s.Goroutines[i]
-		if g.Flags&FlagLeaked == 0 {
-			leaked = false
-		}
 		if g.Labels != nil {
 			s.Caps |= CapLabels
 		}
+		if !leakProfile && g.Flags&FlagLeaked == 0 && hasFunction(g.Stack, "runtime/pprof.writeGoroutineLeak") {
+			leakProfile = true
+		}
 	}
+	leaked := leakProfile
 	switch {
 	case s.Crash != nil:
 		s.Source.Format = FormatCrash
@@ -278,6 +282,7 @@ func (d *dumpReader) outsideLine(raw, line []byte) {
 // profile, starting at line raw, to its own reader.
 func (d *dumpReader) textProfile(f Format, raw []byte) {
 	d.finishSnapshot()
+	line := d.lr.line
 	d.lr.unread(raw)
 	var (
 		s   *Snapshot
@@ -292,6 +297,11 @@ func (d *dumpReader) textProfile(f Format, raw []byte) {
 	if err != nil {
 		if d.err == nil {
 			d.err = err
+		}
+		if d.lr.hasPushed && d.lr.line < line {
+			// The reader handed the first line back unread: skip it, or
+			// this loop would read it forever.
+			d.lr.readLine()
 		}
 		return
 	}
@@ -1063,9 +1073,11 @@ const goroutineChunk = 4096
 
 func (gs *goroutineStore) add(g *Goroutine) {
 	if k := len(gs.chunks); k == 0 || len(gs.chunks[k-1]) == cap(gs.chunks[k-1]) {
+		// Small first chunks: a log full of debug.Stack() traces makes
+		// many one-goroutine snapshots.
 		size := goroutineChunk
-		if k == 0 {
-			size = 64 // most dumps are small
+		if k < 4 {
+			size = 4 << (2 * k) // 4, 16, 64, 256
 		}
 		gs.chunks = append(gs.chunks, make([]Goroutine, 0, size))
 	}
@@ -1094,4 +1106,17 @@ func (gs *goroutineStore) flatten() []Goroutine {
 	}
 	gs.chunks, gs.n = nil, 0
 	return out
+}
+
+// hasFunction reports whether st has a frame of function fn.
+func hasFunction(st *Stack, fn string) bool {
+	if st == nil {
+		return false
+	}
+	for _, f := range st.Frames {
+		if f.Function == fn {
+			return true
+		}
+	}
+	return false
 }

@@ -121,6 +121,9 @@ func collect(s *parse.Snapshot, groups []*parse.Group) []*site {
 		if g.Stack == nil || len(g.Stack.Frames) == 0 {
 			continue
 		}
+		if runtimeOnly(g.Stack) {
+			continue // the runtime's own goroutines (ensureSigM's locked select, timer notes)
+		}
 		op := detect.OpOf(g.State, g.Stack)
 		locked := g.Flags&parse.FlagLockedToThread != 0
 		var cls class
@@ -185,6 +188,17 @@ func blocking(op detect.Op) bool {
 	switch op {
 	case detect.OpUnknown, detect.OpRunning, detect.OpSystem:
 		return false
+	}
+	return true
+}
+
+// runtimeOnly reports whether every frame of a stack is the runtime's
+// (Go 1.3's C runtime frames included).
+func runtimeOnly(st *parse.Stack) bool {
+	for _, f := range st.Frames {
+		if !f.Runtime && (parse.FuncPackage(f.Function) != "" || strings.Contains(f.Function, ".")) {
+			return false
+		}
 	}
 	return true
 }

@@ -93,6 +93,9 @@ func TestSites(t *testing.T) {
 		{"locked worker idle in its own loop is by design", one(7, dumptest.G{State: "chan receive", Minutes: 3, Locked: true,
 			Frames: dumptest.Stack(dumptest.ChanRecv, "main.(*nsWorker).loop /app/main.go:90"), CreatedBy: byMain}),
 			"main.(*nsWorker).loop", detect.SeverityInfo, detect.ConfidencePossible, 1, []string{"by design"}},
+		{"the runtime's signal thread, locked by design", one(9, dumptest.G{State: "select", Minutes: 90, Locked: true, Frames: dumptest.Stack(dumptest.Select,
+			"runtime.ensureSigM.func1 /usr/local/go/src/runtime/signal_unix.go:1085", "runtime.goexit /usr/local/go/src/runtime/asm_amd64.s:1700"),
+			CreatedBy: "runtime.ensureSigM /usr/local/go/src/runtime/signal_unix.go:1068 in goroutine 1"}), "", 0, 0, 0, nil},
 		{"locked but running", one(7, dumptest.G{State: "running", Locked: true, Frames: []string{"main.spin /app/main.go:9"}, CreatedBy: byMain}), "", 0, 0, 0, nil},
 	}
 	for _, tt := range tests {

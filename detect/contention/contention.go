@@ -62,7 +62,9 @@ func reportSite(p *detect.Pass, a *lockwait.Analysis, site *lockwait.Site) {
 		return
 	}
 	conf := detect.ConfidenceLikely
-	if fromFrames {
+	if fromFrames || site.Kind == lockwait.Semaphore {
+		// Semaphores also bound concurrency on purpose: a queue at one
+		// may be the design.
 		conf = detect.ConfidencePossible
 	}
 	var related []string

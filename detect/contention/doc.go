@@ -42,7 +42,7 @@
 // warning, and one of ten minutes (lockwait.CriticalWait) is critical.
 // Without ages, a site with Config.ContentionMinWaiters goroutines (10) is
 // a warning and ten times as many critical. Semaphore sites are at most a
-// warning: semaphores also limit concurrency on purpose. Findings are
+// warning, and "possible": semaphores also limit concurrency on purpose. Findings are
 // "likely" when the input records wait states and "possible" when the lock
 // operation was named from the frames alone (debug=0 and debug=1 goroutine
 // profiles); the evidence says so. Profile findings are "possible" and a

@@ -284,6 +284,13 @@ func Enclosing(fn string) string {
 	return pkg + "." + rest[:start] + strings.Join(segs[:keep], ".")
 }
 
+// packageScope reports whether an enclosing function is the package's
+// initialisation ("pkg.init" for closures in package-level variables,
+// "pkg.glob." on older compilers), which encloses unrelated closures.
+func packageScope(enclosing string) bool {
+	return strings.HasSuffix(enclosing, ".init") || strings.HasSuffix(enclosing, ".glob.") || strings.HasSuffix(enclosing, ".glob")
+}
+
 // isClosureSegment reports whether a dot-separated segment of a function
 // name is a compiler-made closure or wrapper name: "func1", "gowrap2",
 // "deferwrap1", "1", "func1-range1".
@@ -552,7 +559,9 @@ func (a *Analysis) buildSites() {
 			// entered by unrelated goroutines too: they identify nothing.
 			if f != nil && f.Function != "" && !f.Runtime && !detect.IsStdlib(f.Function) {
 				site.funcs[detect.NormalizeFunction(f.Function)] = true
-				site.enclosing[Enclosing(f.Function)] = true
+				if e := Enclosing(f.Function); !packageScope(e) {
+					site.enclosing[e] = true
+				}
 			}
 		}
 	}

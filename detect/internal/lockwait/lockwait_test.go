@@ -167,6 +167,16 @@ func TestHoldersAndStalls(t *testing.T) {
 			t.Fatalf("stalls = %d, want 0", len(a.Stalls))
 		}
 	})
+	t.Run("package-level closures share no enclosing function", func(t *testing.T) {
+		waiters := gs(80, 3, dumptest.G{State: "sync.Mutex.Lock",
+			Frames: dumptest.Stack(dumptest.MutexLock, "main.init.func4 /app/main.go:63"), CreatedBy: mainGo})
+		other := []dumptest.G{{ID: 79, State: "chan receive",
+			Frames: dumptest.Stack(dumptest.ChanRecv, "main.init.func9 /app/main.go:90"), CreatedBy: mainGo}}
+		a := analyze(t, waiters, other)
+		if hs := a.Holders(a.Sites[0]); len(hs) != 0 {
+			t.Errorf("holders = %+v, want none: main.init encloses every package-level closure", hs)
+		}
+	})
 	t.Run("pending writer merges readers", func(t *testing.T) {
 		readers := gs(70, 6, dumptest.G{State: "sync.RWMutex.RLock", Minutes: 1,
 			Frames: dumptest.Stack(dumptest.RLock, "main.(*configStore).Lookup /app/c.go:10"), CreatedBy: mainGo})

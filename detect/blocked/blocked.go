@@ -96,16 +96,30 @@ func run(p *detect.Pass) error {
 }
 
 // threadExhaustion reports whether the program crashed for want of
-// threads.
+// threads: past its own limit ("thread exhaustion"), or refused one by
+// the operating system ("failed to create new OS thread", newosproc).
 func threadExhaustion(c *parse.Crash) bool {
 	if c == nil {
 		return false
 	}
-	if strings.Contains(c.Message, "thread exhaustion") || strings.Contains(c.Message, "-thread limit") {
-		return true
+	for _, h := range append([]string{c.Message}, c.Header...) {
+		for _, m := range []string{"thread exhaustion", "-thread limit", "failed to create new OS thread", "pthread_create failed"} {
+			if strings.Contains(h, m) {
+				return true
+			}
+		}
+		if strings.TrimSpace(h) == "newosproc" || strings.HasSuffix(h, "fatal error: newosproc") {
+			return true
+		}
 	}
-	for _, h := range c.Header {
-		if strings.Contains(h, "-thread limit") || strings.Contains(h, "thread exhaustion") {
+	return false
+}
+
+// osRefused reports whether the operating system refused a thread (as
+// opposed to the runtime's own limit).
+func osRefused(c *parse.Crash) bool {
+	for _, h := range append([]string{c.Message}, c.Header...) {
+		if strings.Contains(h, "failed to create new OS thread") || strings.Contains(h, "pthread_create failed") || strings.HasSuffix(strings.TrimSpace(h), "newosproc") {
 			return true
 		}
 	}
@@ -515,6 +529,9 @@ func reportThreads(p *detect.Pass, sites []*site, threads, bySyscall, byCgo, byL
 	detail := strings.Join(parts, ", ")
 	if exhausted {
 		f.Title = "thread exhaustion: the program exceeded its OS thread limit (10,000 by default)"
+		if osRefused(s.Crash) {
+			f.Title = "thread creation failed: the operating system refused another thread (ulimit -u, pids.max)"
+		}
 		if threads > 0 {
 			f.Title += fmt.Sprintf("; %s held threads (%s)", words.N(threads, "goroutine"), detail)
 		}

@@ -26,8 +26,10 @@
 //     locked): Config.SyscallBurst (1000) or more threatens the runtime's
 //     default limit of 10,000 threads (runtime/debug.SetMaxThreads);
 //   - the crash "runtime: program exceeds 10000-thread limit" / "fatal
-//     error: thread exhaustion", explained by the goroutines that held the
-//     threads.
+//     error: thread exhaustion", and the operating system's refusal of a
+//     thread ("failed to create new OS thread", "fatal error: newosproc"),
+//     explained by the goroutines that held the threads (the crash detector
+//     reports the crash itself).
 //
 // # Severity and confidence
 //

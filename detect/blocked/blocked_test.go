@@ -156,7 +156,7 @@ func TestBurstWithoutStates(t *testing.T) {
 
 func TestThreadExhaustionCrash(t *testing.T) {
 	for header, title := range map[string]string{
-		"runtime: program exceeds 10000-thread limit\nfatal error: thread exhaustion\n\n": "thread exhaustion",
+		"runtime: program exceeds 10000-thread limit\nfatal error: thread exhaustion\n\n":                                                                                 "thread exhaustion",
 		"runtime: failed to create new OS thread (have 2049 already; errno=11)\nruntime: may need to increase max user processes (ulimit -u)\nfatal error: newosproc\n\n": "thread creation failed",
 	} {
 		fs := dumptest.Run(t, Detector, header+dumptest.Dump(gs(10, 40, pipeRead(0))...))

@@ -84,6 +84,9 @@ const maxPanicLines = 10
 
 // startCrash begins a crash header; line has its decoration stripped.
 func (d *dumpReader) startCrash(kind crashStart, line []byte) {
+	if d.threadSections && d.cur != nil && d.cur.Crash != nil {
+		return // another thread's report of the same crash
+	}
 	if d.cur != nil && d.cur.Crash != nil && d.gs.n == 0 {
 		// More of the same header, after a "runtime stack:" section.
 		d.state = stCrashHeader

@@ -95,7 +95,13 @@ type dumpReader struct {
 	goroutineFirst int // line of the current goroutine header
 	snapStartBytes int64
 	err            error // first error of a delegated profile reader
-	lastWasFile    bool  // the last frame line was a complete file line
+	// threadSections is set after a GOTRACEBACK=crash "-----" separator:
+	// the signal headers and goroutines that follow reprint this crash's
+	// threads and are folded into it.
+	threadSections bool
+	sawG0          bool // goroutine 0 was read in this snapshot
+	skipGoroutine  bool // the goroutine being read is a reprint
+	lastWasFile    bool // the last frame line was a complete file line
 	// lastLineInFrames is true when the last line read was read inside a
 	// goroutine's frames.
 	lastLineInFrames bool
@@ -166,6 +172,8 @@ func (d *dumpReader) startSnapshot() {
 	d.snapStartBytes = d.lr.offset
 	d.ids.reset()
 	d.crashMarked = false
+	d.threadSections = false
+	d.sawG0 = false
 }
 
 func (d *dumpReader) finishSnapshot() {
@@ -253,6 +261,12 @@ func (d *dumpReader) line(raw []byte) {
 // outsideLine looks for the start of something in a line outside any
 // goroutine.
 func (d *dumpReader) outsideLine(raw, line []byte) {
+	if d.cur != nil && d.cur.Crash != nil && bytes.Equal(bytes.TrimSpace(line), []byte("-----")) {
+		// GOTRACEBACK=crash: what follows are the other threads' own
+		// signal reports, each reprinting a goroutine of this dump.
+		d.threadSections = true
+		return
+	}
 	if f := profileTextStart(trimIndent(line)); f != FormatUnrecognized {
 		d.textProfile(f, raw)
 		return
@@ -463,6 +477,13 @@ func (d *dumpReader) header(h []byte) {
 	}
 	d.parseBracket(&g, rest[open+1:])
 
+	if d.threadSections && d.cur != nil && (d.ids.has(id) || id == 0 && d.sawG0) {
+		// A thread's reprint of a goroutine already read: skip it.
+		d.skipGoroutine = true
+		d.g = g
+		d.beginFrames(toGoroutine)
+		return
+	}
 	switch {
 	case d.cur == nil:
 		d.startSnapshot()
@@ -486,6 +507,9 @@ func (d *dumpReader) header(h []byte) {
 		d.snapStartBytes = d.lr.offset
 	}
 	d.ids.add(id)
+	if id == 0 {
+		d.sawG0 = true
+	}
 	d.g = g
 	d.goroutineFirst = d.lr.line
 	d.beginFrames(toGoroutine)
@@ -849,6 +873,13 @@ func (d *dumpReader) finishGoroutine() {
 		d.g.extra().Ancestors = d.ancestors
 	default:
 		d.finishMainFrames()
+	}
+	if d.skipGoroutine {
+		d.skipGoroutine = false
+		d.g = Goroutine{}
+		d.target = toGoroutine
+		d.state = stOutside
+		return
 	}
 	d.gs.add(&d.g)
 	d.g = Goroutine{}

@@ -262,4 +262,21 @@ func fuzzTextReader(t *testing.T, data []byte, read textReaderFunc) {
 	if total := strings.Count(string(data), "\n") + 1; lr.line > total {
 		t.Fatalf("read %d lines from %d", lr.line, total)
 	}
+	// The same input through Read, where the text dump reader hands the
+	// profile to the reader and reads on after it.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	snaps, err := Read(ctx, "fuzz", bytes.NewReader(data), Options{MaxLine: 1024})
+	if err != nil {
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Name != "fuzz" {
+			t.Fatalf("Read error %v does not name the input", err)
+		}
+		return
+	}
+	for _, s := range snaps {
+		if err := checkSnapshot(s); err != nil {
+			t.Fatalf("Read: snapshot %d (%s): %v", s.Source.Index, s.Source.Format, err)
+		}
+	}
 }

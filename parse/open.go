@@ -196,8 +196,16 @@ func isTraceHeader(head []byte) bool {
 // looksLikeProfileProto reports whether head starts like an uncompressed
 // pprof profile.proto: field 1 (sample_type, as pprof writes first) or
 // field 11 (period_type, as runtime/pprof writes first), a length-delimited
-// ValueType holding a small message of varint fields.
+// ValueType holding a small message of varint fields, possibly after
+// field 9 (time_nanos, a varint: runtime/pprof's CPU profiles start so).
 func looksLikeProfileProto(head []byte) bool {
+	if len(head) > 0 && head[0] == 0x48 {
+		_, w := uvarint(head[1:])
+		if w <= 0 {
+			return false
+		}
+		head = head[1+w:]
+	}
 	if len(head) < 4 || head[0] != 0x0a && head[0] != 0x5a {
 		return false
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -631,6 +632,35 @@ func TestReadCapturedFixtures(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestReadProfileRuntimeUnsupported feeds the profiles this process's
+// runtime writes that gorensic does not read: each is recognised as a
+// profile and refused by name (CPU profiles start with time_nanos, the
+// others with period_type).
+func TestReadProfileRuntimeUnsupported(t *testing.T) {
+	var cpu bytes.Buffer
+	if err := pprof.StartCPUProfile(&cpu); err != nil {
+		t.Skipf("CPU profiling unavailable: %v", err)
+	}
+	for end := time.Now().Add(30 * time.Millisecond); time.Now().Before(end); {
+	}
+	pprof.StopCPUProfile()
+	profiles := map[string][]byte{"cpu": cpu.Bytes()}
+	for _, name := range []string{"heap", "allocs", "threadcreate"} {
+		var b bytes.Buffer
+		if err := pprof.Lookup(name).WriteTo(&b, 0); err != nil {
+			t.Fatal(err)
+		}
+		profiles[name] = b.Bytes()
+	}
+	want := map[string]string{"cpu": "cpu", "heap": "heap", "allocs": "heap", "threadcreate": "threadcreate"}
+	for name, data := range profiles {
+		_, err := Read(context.Background(), name+".pb.gz", bytes.NewReader(data), Options{})
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), name+".pb.gz: "+want[name]+" profile: gorensic reads goroutine, goroutineleak, mutex and block profiles") {
+			t.Errorf("%s: error %v, want %s profile unsupported", name, err, want[name])
 		}
 	}
 }

@@ -137,7 +137,9 @@ func Read(ctx context.Context, name string, r io.Reader, opts Options) ([]*Snaps
 
 func readUncompressed(ctx context.Context, name string, br *bufio.Reader, in *Interner, opts Options) ([]*Snapshot, error) {
 	head, err := br.Peek(sniffSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) && (len(head) == 0 || errors.Is(err, ErrTooLarge)) {
+		// With some bytes in hand, read what there is: the reader meets the
+		// error again and reports what was lost.
 		return nil, &InputError{Name: name, Offset: -1, Err: wrapReadErr(err)}
 	}
 	switch kind := sniff(head); kind {

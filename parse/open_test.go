@@ -150,3 +150,16 @@ func TestTraceHeadersAreRecognised(t *testing.T) {
 		}
 	}
 }
+
+func TestCorruptSmallGzipKeepsWhatWasRead(t *testing.T) {
+	z := gzipped(t, strings.NewReader(smallDump+"\n"+smallDump))
+	z = z[:len(z)-12] // lose the tail and the checksum
+	snaps, err := Read(context.Background(), "cut.gz", bytes.NewReader(z), Options{})
+	if err != nil {
+		t.Fatalf("err = %v, want the readable part and a warning", err)
+	}
+	s := snaps[len(snaps)-1]
+	if len(s.Warnings) == 0 || s.Warnings[len(s.Warnings)-1].Kind != WarnTruncated {
+		t.Errorf("warnings = %v, want truncated", s.Warnings)
+	}
+}

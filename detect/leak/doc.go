@@ -44,16 +44,19 @@
 //   - Waiters (chan receive, select, sync.Cond.Wait, sync.WaitGroup.Wait)
 //     are what idle worker pools, per-connection loops and tickers look
 //     like, so they are reported at warning only when creator IDs show
-//     per-request creators (at least one creator per two goroutines: not a
-//     pool that one constructor started), at least 80% of those creators
-//     have returned, the site holds LeakMinCount goroutines, and either
-//     their median wait is LeakMinWait (likely; critical from
-//     LeakCriticalCount) or they are LeakWarnCount goroutines in a plain
-//     chan receive or sync.WaitGroup.Wait (possible: no select, so no
-//     ticker case and no second way out; a sync.Cond is what per-connection
-//     writer loops idle on, so it needs the age). Otherwise a big site
-//     (LeakCriticalCount and a quarter of all goroutines, or LeakWarnCount
-//     waiting LeakMinWait) not started by a few creators is info.
+//     per-request creators (at least one creator per two goroutines, not a
+//     pool that one constructor started; or, for 80% of them, a live server
+//     connection goroutine such as net/http's (*conn).serve, which runs a
+//     keep-alive connection's handlers one after another), at least 80% of
+//     those creators have returned from the creating function, the site
+//     holds LeakMinCount goroutines, and either their median wait is
+//     LeakMinWait (likely; critical from LeakCriticalCount) or they are
+//     LeakWarnCount goroutines in a plain chan receive or
+//     sync.WaitGroup.Wait (possible: no select, so no ticker case and no
+//     second way out; a sync.Cond is what per-connection writer loops idle
+//     on, so it needs the age). Otherwise a big site (LeakCriticalCount and
+//     a quarter of all goroutines, or LeakWarnCount waiting LeakMinWait)
+//     not started by a few creators is info.
 //
 // # Inputs without states
 //

@@ -87,6 +87,17 @@ func TestAnalyze(t *testing.T) {
 			g{n: 120, id: 10, state: "chan receive", minutes: 3, frames: stack(recv, "main.awaitCallback"), by: "main.handleCheckout", creator: -1}),
 		want: []want{{kind: leakW, sev: warning, conf: possible, culprit: "main.awaitCallback", count: 120}},
 	}, {
+		name: "goroutines started by request handlers on one keep-alive connection",
+		text: dump("", mainServing(),
+			g{n: 1, id: 5, state: "IO wait", frames: stack(ioWait, "bufio.(*Reader).Peek", "net/http.(*conn).serve"), by: "net/http.(*Server).Serve", creator: 1},
+			g{n: 120, id: 10, state: "chan receive", minutes: 1, frames: stack(recv, "main.awaitPayment"), by: "main.checkout", creator: 5}),
+		want: []want{{kind: leakW, sev: warning, conf: possible, culprit: "main.awaitPayment", count: 120, title: ""}},
+	}, {
+		name: "a pool started by a request handler that is still running is quiet",
+		text: dump("", mainServing(),
+			g{n: 1, id: 5, state: "sync.WaitGroup.Wait", frames: stack([]string{"runtime.gopark", "sync.runtime_SemacquireWaitGroup", "sync.(*WaitGroup).Wait"}, "main.batch", "net/http.HandlerFunc.ServeHTTP", "net/http.(*conn).serve"), by: "net/http.(*Server).Serve", creator: 1},
+			g{n: 120, id: 10, state: "chan receive", minutes: 1, frames: stack(recv, "main.batchWorker"), by: "main.batch", creator: 5}),
+	}, {
 		name: "per-request goroutines in wg.Wait for workers that never call Done",
 		text: dump("", mainServing(),
 			g{n: 60, id: 10, state: "sync.WaitGroup.Wait", frames: stack([]string{"runtime.gopark", "sync.runtime_SemacquireWaitGroup", "sync.(*WaitGroup).Wait"}, "main.collect"), by: "main.handle", creator: -1}),

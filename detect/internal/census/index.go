@@ -174,6 +174,24 @@ func (ix *index) creatorStatusOf(g *parse.Goroutine) creatorStatus {
 	return creatorUnknown
 }
 
+// serverConnFrames are the functions a server runs each connection's
+// requests in.
+var serverConnFrames = []string{
+	"net/http.(*conn).serve", "net/http.(*http2serverConn).serve", "golang.org/x/net/http2.(*serverConn).serve",
+	"google.golang.org/grpc/internal/transport.(*http2Server).HandleStreams",
+}
+
+// isServerConn reports whether a stack is a server connection goroutine,
+// which runs request handlers one after another.
+func (ix *index) isServerConn(st *parse.Stack) bool {
+	for _, fn := range serverConnFrames {
+		if ix.stackHasCached(st, fn) {
+			return true
+		}
+	}
+	return false
+}
+
 // isAcceptFrame reports whether fn accepts network connections.
 func isAcceptFrame(fn string) bool {
 	i := strings.LastIndexByte(fn, '.')

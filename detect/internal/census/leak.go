@@ -28,6 +28,7 @@ type leakSite struct {
 	oneParent int64             // the creator ID when all members share one
 	known     int               // members whose creator status is known
 	returned  int               // members whose creator returned
+	viaServer int               // members whose creator is a live server connection goroutine that has left the creating function
 	siblings  []int             // blocked groups from the same creation site, outside this site
 
 	sev       detect.Severity
@@ -116,6 +117,9 @@ func (ix *index) describeLeakSite(site *leakSite) {
 			case creatorReturned:
 				site.known += m.Count
 				site.returned += m.Count
+				if c := ix.creator(m); c != nil && ix.isServerConn(c.Stack) {
+					site.viaServer += m.Count
+				}
 			case creatorRunning:
 				site.known += m.Count
 			}
@@ -301,7 +305,12 @@ func (ix *index) judgeLeak(site *leakSite, cfg detect.Config) {
 		}
 
 	default: // wait side: receive, select, Cond.Wait, WaitGroup.Wait
-		perRequest := ix.s.Caps.Has(parse.CapCreatorIDs) && site.creators >= 2 && site.creators*2 >= site.count
+		// Per-request goroutines: one creator for every two goroutines
+		// or fewer, or creators that are server connection goroutines
+		// (a keep-alive connection runs one request after another and
+		// starts goroutines from each handler).
+		perRequest := ix.s.Caps.Has(parse.CapCreatorIDs) &&
+			(site.creators >= 2 && site.creators*2 >= site.count || site.viaServer*5 >= site.count*4)
 		abandoned := perRequest && returnedMost && site.count >= cfg.LeakMinCount
 		switch {
 		case abandoned && aged:
@@ -318,12 +327,16 @@ func (ix *index) judgeLeak(site *leakSite, cfg detect.Config) {
 			site.sev = detect.SeverityWarning
 		}
 		if site.keep {
-			site.reasons = append(site.reasons, fmt.Sprintf("each was started by one of %s goroutines that have since returned", num(site.creators)))
+			if site.viaServer*5 >= site.count*4 {
+				site.reasons = append(site.reasons, "request handlers started them and returned; the connections live on")
+			} else {
+				site.reasons = append(site.reasons, fmt.Sprintf("each was started by one of %s goroutines that have since returned", num(site.creators)))
+			}
 			break
 		}
 		site.conf = detect.ConfidencePossible
 		site.countOnly = true
-		poolLike := ix.s.Caps.Has(parse.CapCreatorIDs) && site.creators*2 < site.count
+		poolLike := ix.s.Caps.Has(parse.CapCreatorIDs) && !perRequest
 		if poolLike {
 			break // a few creators started them all: a pool or per-connection loops
 		}
@@ -448,6 +461,10 @@ func (ix *index) leakTitle(site *leakSite) string {
 		fmt.Fprintf(&b, ", %s of all (debug=1 profile: operation and ages not shown)", pct(float64(site.count)/float64(max(ix.total, 1))))
 	case site.op.sendSide() && site.known > 0 && site.returned*2 >= site.known:
 		b.WriteString("; " + ix.returnedReason(site))
+	case site.op.waitSide() && site.sev >= detect.SeverityWarning && site.viaServer*5 >= site.count*4:
+		b.WriteString("; started by request handlers that have returned")
+	case site.op.waitSide() && site.sev >= detect.SeverityWarning && site.known > 0:
+		fmt.Fprintf(&b, "; their %s creators have returned", num(site.creators))
 	case !ix.s.Caps.Has(parse.CapStates):
 		b.WriteString(" (named from frames; the profile shows no wait ages)")
 	}

@@ -28,8 +28,8 @@ type index struct {
 	// complete is false when the input was cut (truncated dump, pprof's
 	// 64 MiB cap): an absent creator may then just be missing.
 	complete bool
-	// deadlock is true for "all goroutines are asleep" crashes, which the
-	// deadlock detector reports.
+	// deadlock is true for "all goroutines are asleep" crashes and
+	// synctest's "deadlock: " panics, which the deadlock detector reports.
 	deadlock bool
 }
 
@@ -43,8 +43,8 @@ func newIndex(p *detect.Pass) *index {
 			ix.complete = false
 		}
 	}
-	if c := p.Snapshot.Crash; c != nil && strings.Contains(c.Message, "all goroutines are asleep") {
-		ix.deadlock = true
+	if c := p.Snapshot.Crash; c != nil && (strings.Contains(c.Message, "all goroutines are asleep") || strings.HasPrefix(c.Message, "deadlock: ")) {
+		ix.deadlock = true // the runtime's, or a synctest bubble's
 	}
 	ix.ops = make([]op, len(ix.groups))
 	for i, g := range ix.groups {

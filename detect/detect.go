@@ -99,18 +99,25 @@ func Run(ctx context.Context, s *parse.Snapshot, detectors []*Detector, cfg Conf
 // Rank orders findings by severity, then score, then fingerprint (so the
 // order is deterministic), and numbers them from 1.
 func Rank(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Fingerprint, b.Fingerprint)
-	})
+	slices.SortStableFunc(fs, func(a, b Finding) int { return CompareRank(&a, &b) })
 	for i := range fs {
 		fs[i].Rank = i + 1
 	}
+}
+
+// CompareRank is the ranking order of Rank: it returns a negative number
+// when a ranks before b (higher severity, then higher score, then the
+// smaller fingerprint), a positive one when after, and 0 for a tie. It
+// lets callers rank findings gathered from several snapshots in the same
+// order.
+func CompareRank(a, b *Finding) int {
+	if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Score, a.Score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Fingerprint, b.Fingerprint)
 }
 
 // Score is the documented ranking score of a finding, in [0, 1]:

@@ -27,14 +27,16 @@ func encode(w io.Writer, v any) error {
 }
 
 // The scan document. The first five input fields and "findings" are the
-// contract; the rest are additive.
+// contract (see jsonFinding for a finding's); the rest are additive.
 type (
 	jsonScan struct {
 		Schema   string        `json:"schema"`
 		Inputs   []jsonInput   `json:"inputs"`
-		Findings []Finding     `json:"findings"`
+		Findings []jsonFinding `json:"findings"`
 		Skipped  []jsonSkipped `json:"skipped"`
 		Errors   []jsonError   `json:"errors"`
+		// Counts counts the findings by severity.
+		Counts SeverityCounts `json:"counts"`
 	}
 	jsonInput struct {
 		Name       string          `json:"name"`
@@ -51,6 +53,11 @@ type (
 		Crash      *jsonCrash      `json:"crash,omitempty"`
 		Races      int             `json:"races"`
 		Contention *jsonContention `json:"contention,omitempty"`
+		// SkippedDetectors are the detectors that did not run on this
+		// input, with the reason; never null.
+		SkippedDetectors []jsonSkippedDetector `json:"skipped_detectors"`
+		// DetectError says why the detectors failed on this input.
+		DetectError string `json:"detect_error,omitempty"`
 	}
 	jsonWarning struct {
 		Kind    parse.WarningKind `json:"kind"`
@@ -95,11 +102,15 @@ func (jsonFormatter) Scan(w io.Writer, s *Scan) error {
 	doc := jsonScan{
 		Schema:   ScanSchema,
 		Inputs:   make([]jsonInput, 0, len(s.Inputs)),
-		Findings: append([]Finding{}, s.Findings...),
+		Findings: make([]jsonFinding, 0, len(s.Findings)),
+		Counts:   countSeverities(s.Findings),
 	}
 	doc.Skipped, doc.Errors = jsonOutcome(s.Outcome)
 	for _, in := range s.Inputs {
 		doc.Inputs = append(doc.Inputs, jsonInputOf(&in))
+	}
+	for i := range s.Findings {
+		doc.Findings = append(doc.Findings, jsonFindingOf(s, &s.Findings[i]))
 	}
 	return encode(w, doc)
 }
@@ -117,6 +128,9 @@ func jsonInputOf(in *InputSummary) jsonInput {
 		Caps:       append([]string{}, in.Caps.Names()...),
 		Crash:      jsonCrashOf(in.Crash),
 		Races:      in.Races,
+
+		SkippedDetectors: jsonSkippedDetectors(in.SkippedDetectors),
+		DetectError:      in.DetectError,
 	}
 	if !in.Source.Taken.IsZero() {
 		j.Taken = &in.Source.Taken

@@ -9,18 +9,27 @@ import (
 )
 
 // Scan is the result of "gorensic scan": one summary per snapshot read,
-// and the findings over them.
+// and the findings of the detectors over all of them, ranked across the
+// inputs.
 type Scan struct {
 	Inputs []InputSummary
-	// Findings is empty until the detectors exist; formatters already
-	// render it, so the JSON contract holds "findings": [] today.
+	// Findings holds every finding of every input, info included, ranked
+	// across the inputs (see Scan.Rank): Findings[i].Rank == i+1.
 	Findings []Finding
 	Outcome
+	// View says how much the table format shows; JSON shows everything.
+	View ScanView
 }
 
-// Finding stands in for the detectors' finding until they are written;
-// its JSON shape is fixed by the contract in design.md.
-type Finding struct{}
+// ScanView is what the table rendering of a scan shows.
+type ScanView struct {
+	// All shows info findings too; by default the table shows findings
+	// at warning or above and counts the others.
+	All bool
+	// Evidence is how many of the top findings of the run get their
+	// stacks and remedy printed.
+	Evidence int
+}
 
 // InputSummary is what one snapshot holds, in the few numbers that tell
 // the reader what they are looking at.
@@ -38,6 +47,18 @@ type InputSummary struct {
 	Races      int
 	Contention *ContentionSummary // nil unless the input is a contention profile
 	Warnings   []parse.Warning
+	// SkippedDetectors are the detectors that did not run on the snapshot
+	// because it cannot show what they look at.
+	SkippedDetectors []SkippedDetector
+	// DetectError says why the detectors failed on the snapshot, "" when
+	// they ran.
+	DetectError string
+}
+
+// SkippedDetector is a detector left out for one snapshot, and why.
+type SkippedDetector struct {
+	Detector string
+	Reason   string
 }
 
 // StateCount is one bar of a states histogram.

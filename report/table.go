@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"io"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -11,6 +12,9 @@ import (
 
 // This is the only file that knows the tablewriter API; the rest of the
 // package builds a columns value and renders it.
+
+// columnGap separates the columns of a table.
+const columnGap = "  "
 
 // columns is a borderless ASCII table, kubectl-style: a header line, then
 // one line per row, columns two spaces apart, no trailing blanks.
@@ -48,6 +52,38 @@ func (c *columns) add(cells ...string) {
 	c.rows = append(c.rows, row)
 }
 
+// addLines appends a row whose cells may hold several lines; each line is
+// cleaned of control characters.
+func (c *columns) addLines(cells ...[]string) {
+	row := make([]string, len(cells))
+	for i, lines := range cells {
+		cleaned := make([]string, len(lines))
+		for j, l := range lines {
+			cleaned[j] = clean(l)
+		}
+		row[i] = strings.Join(cleaned, "\n")
+	}
+	c.rows = append(c.rows, row)
+}
+
+// lastWidth returns the width left for the last column when the table is
+// rendered with the given indent in total columns, given the cells of the
+// other columns (one slice per row, the header excluded); it is at least
+// minimum.
+func (c *columns) lastWidth(others [][]string, indent, total, minimum int) int {
+	used := indent
+	for i := 0; i < len(c.header)-1; i++ {
+		w := len(c.header[i])
+		for _, r := range others {
+			if i < len(r) {
+				w = max(w, len(r[i]))
+			}
+		}
+		used += w + len(columnGap)
+	}
+	return max(minimum, total-used)
+}
+
 // render writes the table to w, each line prefixed by indent.
 func (c *columns) render(w io.Writer, indent string) error {
 	align := make([]tw.Align, len(c.header))
@@ -72,7 +108,7 @@ func (c *columns) render(w io.Writer, indent string) error {
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithPadding(tw.Padding{Right: "  ", Overwrite: true}),
+		tablewriter.WithPadding(tw.Padding{Right: columnGap, Overwrite: true}),
 		tablewriter.WithTrimSpace(tw.Off),
 	)
 	t.Header(c.header)

@@ -20,20 +20,39 @@ type textFormatter struct{}
 type printer struct {
 	w   io.Writer
 	err error
+	// indent prefixes every line but empty ones.
+	indent string
 }
 
 func (p *printer) line(format string, args ...any) {
 	if p.err != nil {
 		return
 	}
-	_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
+	if format == "" {
+		_, p.err = io.WriteString(p.w, "\n")
+		return
+	}
+	_, p.err = fmt.Fprintf(p.w, p.indent+format+"\n", args...)
+}
+
+// wrapped prints text wrapped to lineWidth, its first line after lead and
+// the others indented as far.
+func (p *printer) wrapped(lead, text string) {
+	pad := strings.Repeat(" ", len(lead))
+	for i, l := range wrap(text, lineWidth-len(p.indent)-len(lead)) {
+		if i == 0 {
+			p.line("%s%s", lead, l)
+		} else {
+			p.line("%s%s", pad, l)
+		}
+	}
 }
 
 func (p *printer) table(c *columns, indent string) {
 	if p.err != nil {
 		return
 	}
-	p.err = c.render(p.w, indent)
+	p.err = c.render(p.w, p.indent+indent)
 }
 
 // clean makes text read from an input safe to print: control characters

@@ -56,14 +56,28 @@ func group(p *printer, set *GroupSet, i int) {
 	} else {
 		head = append(head, "(state not recorded in this format)")
 	}
-	if g.Wait != nil {
-		head = append(head, "waiting "+waitText(g.Wait))
-	}
-	head = append(head, flagWords(g.Flags)...)
-	if g.Crashed {
-		head = append(head, "<- crashed")
-	}
+	head = append(head, groupFacts(g)...)
 	p.line("%s", strings.Join(head, "  "))
+	groupBody(p, g)
+}
+
+// groupFacts are the words of a group header after its count and state:
+// wait ages, flags, crashed.
+func groupFacts(g *GroupView) []string {
+	var out []string
+	if g.Wait != nil {
+		out = append(out, "waiting "+waitText(g.Wait))
+	}
+	out = append(out, flagWords(g.Flags)...)
+	if g.Crashed {
+		out = append(out, "<- crashed")
+	}
+	return out
+}
+
+// groupBody prints what follows a group header: IDs, labels, the stack
+// and the creation site.
+func groupBody(p *printer, g *GroupView) {
 	if len(g.IDs) > 0 {
 		ids := make([]string, len(g.IDs))
 		for j, id := range g.IDs {

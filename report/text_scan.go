@@ -1,33 +1,82 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"strings"
 )
 
-// Scan renders a scan: an overview table when there are several inputs,
-// then one block per input.
+// Scan renders a scan. One input gets its full summary, its findings
+// table, the evidence of its top findings and the detectors it skipped.
+// Several inputs get a line each, with a findings table under the inputs
+// that have findings to show, then the evidence of the run's top findings
+// and a run summary at the end, where a terminal leaves the reader.
 func (textFormatter) Scan(w io.Writer, s *Scan) error {
 	p := &printer{w: w}
+	byInput := s.byInput()
+	if len(s.Inputs) == 1 {
+		in := &s.Inputs[0]
+		scanInput(p, in)
+		p.line("findings:    %s", findingsStatus(byInput[0], s.View))
+		inputFindings(p, s, in, byInput[0])
+	} else {
+		block := false // the last input was a block, not a line
+		for i := range s.Inputs {
+			block = briefInput(p, s, &s.Inputs[i], byInput[i], i > 0, block)
+		}
+	}
+	evidenceSection(p, s, byInput)
 	if len(s.Inputs) > 1 {
-		t := newColumns("GOROUTINES>", "FORMAT", "GO", "WARNINGS>", "INPUT")
-		for _, in := range s.Inputs {
-			t.add(thousands(in.Goroutines), string(in.Source.Format), orDash(in.Source.GoVersion), itoa(len(in.Warnings)), in.Label)
-		}
-		p.table(t, "")
-	}
-	for i, in := range s.Inputs {
-		if i > 0 || len(s.Inputs) > 1 {
-			p.line("")
-		}
-		scanInput(p, &in)
-	}
-	if len(s.Inputs) > 0 && len(s.Findings) == 0 {
-		p.line("")
-		p.line("No findings: the detectors are not part of this build yet; this is an input summary.")
+		runSummary(p, s, byInput)
 	}
 	outcomeLine(p, s.Outcome, len(s.Inputs))
 	return p.err
+}
+
+// briefInput renders one input of several: a line that says what it is
+// and what was found, and the findings table when there are findings to
+// show. Inputs without are one line each, so that a directory of healthy
+// dumps reads in a screen; blank lines set off the blocks of the others.
+// notFirst says whether an input was printed before, afterBlock whether
+// it was a block; briefInput returns whether this one is.
+func briefInput(p *printer, s *Scan, in *InputSummary, fs []*Finding, notFirst, afterBlock bool) bool {
+	what := []string{string(in.Source.Format)}
+	if in.Source.GoVersion != "" {
+		what = append(what, in.Source.GoVersion)
+	}
+	what = append(what, count(in.Goroutines, "goroutine"))
+	if n := len(in.Warnings); n > 0 {
+		what = append(what, count(n, "warning"))
+	}
+	head := fmt.Sprintf("== %s (%s): %s", clean(in.Label), strings.Join(what, ", "), findingsStatus(fs, s.View))
+	block := len(shownOf(fs, s.View)) > 0 || in.DetectError != ""
+	if notFirst && (block || afterBlock) {
+		p.line("")
+	}
+	p.line("%s", head)
+	if block {
+		if in.DetectError != "" {
+			p.line("detectors failed: %s", clean(in.DetectError))
+		}
+		if shown := shownOf(fs, s.View); len(shown) > 0 {
+			findingsTable(p, shown, nil)
+		}
+	}
+	return block
+}
+
+// inputFindings renders the findings table of one input, the detectors
+// that failed or were skipped on it.
+func inputFindings(p *printer, s *Scan, in *InputSummary, fs []*Finding) {
+	if in.DetectError != "" {
+		p.line("detectors failed: %s", clean(in.DetectError))
+	}
+	if shown := shownOf(fs, s.View); len(shown) > 0 {
+		findingsTable(p, shown, nil)
+	}
+	if len(in.SkippedDetectors) > 0 {
+		p.line("skipped:     %s", skippedLine(in))
+	}
 }
 
 // scanInput renders one input summary as "key: value" lines.

@@ -35,7 +35,13 @@ func TestExitCodes(t *testing.T) {
 		{name: "unknown flag", args: []string{"scan", "--bogus", dump}, code: 2, stderr: []string{"unknown flag: --bogus", "Run 'gorensic scan --help'"}},
 		{name: "unknown format", args: []string{"groups", "--format", "xml", dump}, code: 2, stderr: []string{`invalid argument "xml" for "--format"`, "table or json"}},
 		{name: "unknown fail-on", args: []string{"scan", "--fail-on", "info", dump}, code: 2, stderr: []string{`"--fail-on"`, "warning, critical or none"}},
-		{name: "fail-on accepted", args: []string{"scan", "--fail-on", "warning", dump}, code: 0},
+		{name: "fail-on warning with a warning", args: []string{"scan", "--fail-on", "warning", dump}, code: 1,
+			stdout: []string{"1  warning   leak"}, stderr: []string{"gorensic: 1 finding(s) at or above warning"}},
+		{name: "fail-on critical without a critical", args: []string{"scan", "--fail-on", "critical", dump}, code: 0},
+		{name: "fail-on none", args: []string{"scan", "--fail-on", "none", dump}, code: 0},
+		{name: "unreadable input wins over fail-on", args: []string{"scan", "--fail-on", "warning", dump, "no-such-dump.txt"}, code: 2,
+			stdout: []string{"1  warning   leak"}, stderr: []string{"1 input(s) could not be read"}},
+		{name: "negative evidence", args: []string{"scan", "--evidence", "-1", dump}, code: 2, stderr: []string{"--evidence must be 0 (none) or more"}},
 		{name: "bad size", args: []string{"scan", "--max-decompressed", "lots", dump}, code: 2, stderr: []string{`invalid size "lots"`}},
 		{name: "bad timeout", args: []string{"scan", "--timeout", "soon", dump}, code: 2, stderr: []string{`"--timeout"`}},
 		{name: "negative top", args: []string{"groups", "--top", "-1", dump}, code: 2, stderr: []string{"--top must be 0 (all) or more"}},
@@ -76,8 +82,7 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// TestExitCodeMapping covers the one place errors become exit codes,
-// including the findings code no command returns yet.
+// TestExitCodeMapping covers the one place errors become exit codes.
 func TestExitCodeMapping(t *testing.T) {
 	for _, tc := range []struct {
 		err    error

@@ -38,6 +38,8 @@ type Formatter interface {
 	Scan(w io.Writer, s *Scan) error
 	// Groups renders the result of "gorensic groups".
 	Groups(w io.Writer, g *Groups) error
+	// Detectors renders the list of "gorensic detectors".
+	Detectors(w io.Writer, ds []DetectorInfo) error
 }
 
 // New returns the Formatter for f.

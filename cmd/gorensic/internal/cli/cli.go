@@ -45,8 +45,10 @@ func newRootCommand(ios IO) *cobra.Command {
 		Use:   "gorensic",
 		Short: "Goroutine dump, profile and trace forensics",
 		Long: `gorensic reads goroutine dumps (debug=2, crash output, SIGQUIT dumps, race
-reports), goroutine profiles and execution traces, and shows what the
-goroutines of a Go program were doing.
+reports), goroutine profiles and execution traces, shows what the goroutines
+of a Go program were doing, and runs detectors (leaks, runaway spawning,
+blocked threads, lock contention, deadlocks, crashes, data races) that report
+ranked findings with their stack evidence.
 
 Exit codes: 0 success; 1 findings at or above --fail-on; 2 usage error or an
 input that could not be read.`,
@@ -62,6 +64,8 @@ input that could not be read.`,
 	root.AddCommand(
 		newScanCommand(ios),
 		newGroupsCommand(ios),
+		newDetectorsCommand(ios),
+		newExplainCommand(ios),
 		newVersionCommand(ios),
 	)
 	return root

@@ -51,9 +51,10 @@ input cannot show what they look at), and the evidence of the top findings
 goroutine IDs, labels, creation sites and notes, and the remedy. Several
 inputs get one line each, a findings table under those that have findings,
 the evidence of the top findings of the run, and a run summary at the end:
-the top findings, one per fingerprint, with the inputs they were seen in.
-Info findings (healthy patterns, or too weak to act on) are counted but not
-listed in the table unless --all is given.
+the top findings, one per fingerprint, with the inputs they were seen in
+(scan one input for its full summary and skipped detectors). Info findings
+(healthy patterns, or too weak to act on) are counted but not listed in the
+table unless --all is given.
 
 With --format json the output follows the gorensic/v1 contract:
 {"schema": "gorensic/v1", "inputs": [...], "findings": [...], ...}. Every
@@ -63,7 +64,7 @@ contract fields are always present: "wait" is null when the input records no
 wait ages (goroutine profiles, contention profiles), "culprit" and
 "created_by" are null when unknown; durations are Go duration strings
 ("12m0s"). Each input lists the detectors skipped on it in
-"skipped_detectors".
+"skipped_detectors"; "counts" counts the findings by severity.
 
 ` + detectHelp + `
 

@@ -92,33 +92,52 @@ func (s *Scan) byInput() [][]*Finding {
 }
 
 // distinctFinding is a finding that stands for every finding of the run
-// with its fingerprint: the same problem seen in several inputs (several
-// dumps of one process, the same scenario under two Go versions).
+// about the same problem: the same kind at the same culprit function, seen
+// in several inputs (several dumps of one process, one process dumped in
+// several formats, the same scenario under two Go versions).
 type distinctFinding struct {
 	*Finding     // the best-ranked one
 	Inputs   int // inputs it was found in
 }
 
-// distinct returns the shown findings of the run, one per fingerprint, in
-// rank order.
+// problemKey identifies the problem of a finding across inputs: its kind
+// and normalised culprit function. It is coarser than the fingerprint,
+// whose key may differ between input formats (an operation a profile
+// cannot name); without a culprit it is the fingerprint.
+func problemKey(f *Finding) string {
+	if f.Culprit == nil {
+		return "fingerprint\x00" + f.Fingerprint
+	}
+	return string(f.Kind) + "\x00" + detect.NormalizeFunction(f.Culprit.Function)
+}
+
+// distinct returns the shown findings of the run, one per problem (see
+// problemKey), in rank order. Findings of one input stay apart even when
+// they share a problem key: there the detectors told them apart.
 func (s *Scan) distinct() []distinctFinding {
 	var out []distinctFinding
 	at := make(map[string]int)
-	inputs := make(map[string]map[int]bool)
+	var inputs []map[int]bool
 	for i := range s.Findings {
 		f := &s.Findings[i]
 		if !s.View.shown(f) {
 			continue
 		}
-		if _, ok := at[f.Fingerprint]; !ok {
-			at[f.Fingerprint] = len(out)
-			inputs[f.Fingerprint] = make(map[int]bool)
-			out = append(out, distinctFinding{Finding: f})
+		key := problemKey(f)
+		if j, ok := at[key]; ok && out[j].Input == f.Input && out[j].Fingerprint != f.Fingerprint {
+			key += "\x00" + f.Fingerprint
 		}
-		inputs[f.Fingerprint][f.Input] = true
+		j, ok := at[key]
+		if !ok {
+			j = len(out)
+			at[key] = j
+			out = append(out, distinctFinding{Finding: f})
+			inputs = append(inputs, make(map[int]bool))
+		}
+		inputs[j][f.Input] = true
 	}
 	for i := range out {
-		out[i].Inputs = len(inputs[out[i].Fingerprint])
+		out[i].Inputs = len(inputs[i])
 	}
 	return out
 }

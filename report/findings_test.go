@@ -178,14 +178,16 @@ func TestScanTextFindings(t *testing.T) {
 
 // TestScanTextSeveralInputs checks the layout of a scan of several
 // inputs: a line for a quiet input, a block for one with findings, the
-// evidence once per fingerprint and the run summary last.
+// evidence once per kind and culprit and the run summary last.
 func TestScanTextSeveralInputs(t *testing.T) {
 	s := workerSnapshot()
 	scan := Scan{View: ScanView{Evidence: 3}}
+	// The third input's finding has another fingerprint (as a profile of
+	// the same process would) but the same kind and culprit.
 	for i, sev := range []detect.Severity{detect.SeverityCritical, detect.SeverityInfo, detect.SeverityCritical} {
 		sum := Summarize(s, false)
 		sum.Label = "dump" + itoa(i) + ".txt"
-		scan.AddInput(sum, &detect.Result{Findings: []detect.Finding{leakFinding(s, sev, 0.5, "leak-1")}})
+		scan.AddInput(sum, &detect.Result{Findings: []detect.Finding{leakFinding(s, sev, 0.5, "leak-"+itoa(i))}})
 	}
 	scan.Rank()
 	var b bytes.Buffer
@@ -196,7 +198,7 @@ func TestScanTextSeveralInputs(t *testing.T) {
 	for _, w := range []string{
 		"== dump0.txt (crash, 8 goroutines): 1 critical\n  #  SEVERITY",
 		"\n\n== dump1.txt (crash, 8 goroutines): no findings at warning or above; 1 info hidden (--all shows it)\n\n== dump2.txt",
-		"input:       dump0.txt (and 1 more input with this fingerprint)",
+		"input:       dump0.txt (and 1 more input with this kind and culprit)",
 		"== summary: 3 snapshots, 2 with findings; 2 critical; 1 info hidden (--all shows it)",
 		"in dump0.txt and 1 more input\n",
 	} {
@@ -205,7 +207,7 @@ func TestScanTextSeveralInputs(t *testing.T) {
 		}
 	}
 	if n := strings.Count(out, "-- #"); n != 1 {
-		t.Errorf("%d evidence blocks, want 1 for the one fingerprint:\n%s", n, out)
+		t.Errorf("%d evidence blocks, want 1 for the one problem:\n%s", n, out)
 	}
 	if !strings.HasPrefix(out, "== dump0.txt") || strings.Index(out, "== summary") < strings.Index(out, "-- #1") {
 		t.Errorf("want inputs first and the summary after the evidence:\n%s", out)

@@ -123,7 +123,7 @@ func evidence(p *printer, s *Scan, d distinctFinding, related map[string]int) {
 	if len(s.Inputs) > 1 {
 		also := ""
 		if d.Inputs > 1 {
-			also = " (and " + count(d.Inputs-1, "more input") + " with this fingerprint)"
+			also = " (and " + count(d.Inputs-1, "more input") + " with this kind and culprit)"
 		}
 		p.line("input:       %s%s", clean(in.Label), also)
 	}
@@ -217,7 +217,8 @@ func relatedRanks(fs []*Finding) map[string]int {
 }
 
 // evidenceSection renders the evidence of the run's top findings: the
-// first View.Evidence distinct findings the table shows.
+// first View.Evidence distinct findings the table shows, one per kind and
+// culprit.
 func evidenceSection(p *printer, s *Scan, byInput [][]*Finding) {
 	top := s.distinct()
 	if len(top) > s.View.Evidence {
@@ -230,7 +231,8 @@ func evidenceSection(p *printer, s *Scan, byInput [][]*Finding) {
 }
 
 // runSummary ends a scan of several inputs: finding counts, and the top
-// distinct findings of the run with the inputs they were seen in.
+// findings of the run, one per kind and culprit, with the inputs they were
+// seen in.
 func runSummary(p *printer, s *Scan, byInput [][]*Finding) {
 	with := 0
 	for i := range s.Inputs {
@@ -252,7 +254,7 @@ func runSummary(p *printer, s *Scan, byInput [][]*Finding) {
 	if len(shown) > summaryTop {
 		shown = shown[:summaryTop]
 	}
-	p.line("top findings, one per fingerprint:")
+	p.line("top findings, one per kind and culprit:")
 	fs := make([]*Finding, len(shown))
 	inputs := make(map[*Finding]int, len(shown))
 	for i, d := range shown {

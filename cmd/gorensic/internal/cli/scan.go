@@ -51,7 +51,7 @@ input cannot show what they look at), and the evidence of the top findings
 goroutine IDs, labels, creation sites and notes, and the remedy. Several
 inputs get one line each, a findings table under those that have findings,
 the evidence of the top findings of the run, and a run summary at the end:
-the top findings, one per fingerprint, with the inputs they were seen in
+the top findings, one per kind and culprit, with the inputs they were seen in
 (scan one input for its full summary and skipped detectors). Info findings
 (healthy patterns, or too weak to act on) are counted but not listed in the
 table unless --all is given.

@@ -118,7 +118,7 @@ func runScan(ctx context.Context, opts *ScanOptions, dets []*detect.Detector, cf
 			sum := report.Summarize(s, len(snaps) > 1)
 			res, err := detect.Run(ctx, s, dets, cfg, nil)
 			if err != nil && ctx.Err() == nil {
-				fmt.Fprintf(ios.ErrOut, "gorensic: %s: %v\n", sum.Label, err)
+				fmt.Fprintf(ios.ErrOut, "gorensic: %v\n", err) // detect.Run names the detector and the input
 				sum.DetectError = err.Error()
 				detectFailures++
 			}

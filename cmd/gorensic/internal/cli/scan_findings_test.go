@@ -1,10 +1,16 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/detectors"
+	"github.com/gorensic/gorensic/report"
 )
 
 // TestScanScenarios scans captured fixtures of known scenarios, under every
@@ -188,6 +194,39 @@ func TestScanDetectorSelection(t *testing.T) {
 			}
 			if hasCrash != tc.wantCrash {
 				t.Errorf("crash finding reported: %v, want %v", hasCrash, tc.wantCrash)
+			}
+		})
+	}
+}
+
+// TestScanDetectorPanics checks that a detector that panics fails the
+// input it panicked on, naming the detector and the input, exits 2, and
+// leaves the report of the inputs and the findings of the other detectors.
+func TestScanDetectorPanics(t *testing.T) {
+	boom := guard(&detect.Detector{Name: "boom", Run: func(*detect.Pass) error { panic("index out of range") }})
+	crash, _ := detectors.ByName("crash")
+	for _, tc := range []struct {
+		format report.Format
+		want   []string
+	}{
+		{report.FormatTable, []string{"detectors failed: detector boom on " + testDump + ": panic: index out of range"}},
+		{report.FormatJSON, []string{`"detect_error": "detector boom on ` + testDump + `: panic: index out of range"`, `"goroutines": 11`}},
+	} {
+		t.Run(string(tc.format), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			opts := &ScanOptions{Inputs: defaultInputOptions(), Format: tc.format, FailOn: failNever, Args: []string{testDump}}
+			err := runScan(context.Background(), opts, []*detect.Detector{crash, boom}, detect.DefaultConfig(), IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+			if code := exitCode(err, &errOut); code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if !strings.Contains(errOut.String(), "gorensic: detector boom on "+testDump+": panic: index out of range\n") ||
+				!strings.Contains(errOut.String(), "the detectors failed on 1 input(s)") {
+				t.Errorf("stderr:\n%s", errOut.String())
 			}
 		})
 	}

@@ -250,6 +250,8 @@ func TestShortNames(t *testing.T) {
 		{"/src/api/fetch.go", 88, "fetch.go:88"},
 		{`C:\src\api\fetch.go`, 3, "fetch.go:3"},
 		{"?", 0, "?"},
+		{"??", 0, "?"},
+		{"", 12, "?"},
 		{"/src/a.go", 0, "a.go"},
 	} {
 		if got := shortSite(tc.file, tc.line); got != tc.want {

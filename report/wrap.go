@@ -47,7 +47,7 @@ func shortFunction(fn string) string {
 
 // shortSite renders a frame's file base name and line: "fetch.go:88".
 func shortSite(file string, line int) string {
-	if file == "" || file == "?" {
+	if strings.Trim(file, "?") == "" { // "", "?", "??": unknown
 		return "?"
 	}
 	base := path.Base(strings.ReplaceAll(file, `\`, "/"))

@@ -10,7 +10,8 @@ import (
 
 // A finding of the gorensic/v1 document. The fields from Rank to Remedy
 // are the contract of design.md, in its order, and always present: Wait
-// is null when the input records no wait ages, Culprit and CreatedBy are
+// is null when the finding has no wait ages (the input records none, or
+// the finding is not about waiting, as a crash), Culprit and CreatedBy are
 // null when unknown, lists are never null. The fields after Remedy are
 // additive and omitted when empty.
 type (

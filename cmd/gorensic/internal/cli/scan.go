@@ -60,10 +60,10 @@ With --format json the output follows the gorensic/v1 contract:
 {"schema": "gorensic/v1", "inputs": [...], "findings": [...], ...}. Every
 finding is there, info included, in rank order (rank 1..n across all inputs),
 with "input", the index of its snapshot in "inputs", and "input_name". The
-contract fields are always present: "wait" is null when the input records no
-wait ages (goroutine profiles, contention profiles), "culprit" and
-"created_by" are null when unknown; durations are Go duration strings
-("12m0s"). Each input lists the detectors skipped on it in
+contract fields are always present: "wait" is null when the finding has no
+wait ages (the input records none, as goroutine and contention profiles, or
+the finding is not about waiting, as a crash), "culprit" and "created_by"
+are null when unknown; durations are Go duration strings ("12m0s"). Each input lists the detectors skipped on it in
 "skipped_detectors"; "counts" counts the findings by severity.
 
 ` + detectHelp + `

@@ -69,6 +69,14 @@ func (c *Crash) strong() bool {
 	return c.Signal != "" || c.RuntimeStack != nil || len(c.Panics) > 1
 }
 
+// crashStandsAlone reports whether a crash header with no goroutine after
+// it is kept: it needs a runtime stack, or a signal or panic chain on lines
+// of their own. Text quoting crash output (comments, documents, logs that
+// mention a panic) has the header after other text.
+func (d *dumpReader) crashStandsAlone(c *Crash) bool {
+	return c.RuntimeStack != nil || !d.crashPrefixed && c.strong()
+}
+
 // isDumpSignal reports whether a crash is only a request for a dump
 // (SIGQUIT), whose first goroutine did not cause anything.
 func isDumpSignal(c *Crash) bool {
@@ -98,6 +106,7 @@ func (d *dumpReader) startCrash(kind crashStart, line []byte) {
 	}
 	c := &Crash{Line: d.lr.line}
 	d.cur.Crash = c
+	d.crashPrefixed = len(d.prefix) > 0
 	d.crashMarked = false
 	d.crashLines = 0
 	d.crashBlank = false

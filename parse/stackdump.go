@@ -95,6 +95,11 @@ type dumpReader struct {
 	goroutineFirst int // line of the current goroutine header
 	snapStartBytes int64
 	err            error // first error of a delegated profile reader
+	// frameless counts goroutine headers in snapshots dropped for having
+	// no frames at all; framelessLine is the first one's line.
+	frameless     int
+	framelessLine int
+	crashPrefixed bool // the crash header followed other text on its line
 	// threadSections is set after a GOTRACEBACK=crash "-----" separator:
 	// the signal headers and goroutines that follow reprint this crash's
 	// threads and are folded into it.
@@ -150,6 +155,10 @@ func readStackDump(ctx context.Context, name string, lr *lineReader, in *Interne
 	if len(d.snaps) == 0 && d.err != nil {
 		return nil, d.err
 	}
+	if len(d.snaps) == 0 && d.frameless > 0 {
+		return nil, &InputError{Name: d.name, Line: d.framelessLine, Offset: -1,
+			Err: fmt.Errorf("%d goroutine headers but not one stack frame under them: %w", d.frameless, ErrUnrecognized)}
+	}
 	if d.err != nil {
 		last := d.snaps[len(d.snaps)-1]
 		last.Warnings = append(last.Warnings, Warning{Kind: WarnMalformed, Offset: -1, Message: d.err.Error()})
@@ -183,10 +192,18 @@ func (d *dumpReader) finishSnapshot() {
 	}
 	d.cur = nil
 	s.Goroutines = d.gs.flatten()
-	if s.Crash != nil && len(s.Goroutines) == 0 && !s.Crash.strong() {
+	if s.Crash != nil && len(s.Goroutines) == 0 && !d.crashStandsAlone(s.Crash) {
 		s.Crash = nil
 	}
-	if len(s.Goroutines) == 0 && s.Crash == nil && len(s.Races) == 0 {
+	if s.Crash == nil && len(s.Races) == 0 && !anyFrames(s.Goroutines) {
+		// Goroutine headers with nothing under them are quotes (a README,
+		// a comment), not a dump.
+		if len(s.Goroutines) > 0 {
+			d.frameless += len(s.Goroutines)
+			if d.framelessLine == 0 {
+				d.framelessLine = s.Source.Line
+			}
+		}
 		return
 	}
 	s.Source.Bytes = d.lr.next - d.snapStartBytes
@@ -1146,6 +1163,17 @@ func hasFunction(st *Stack, fn string) bool {
 	}
 	for _, f := range st.Frames {
 		if f.Function == fn {
+			return true
+		}
+	}
+	return false
+}
+
+// anyFrames reports whether some goroutine has a stack frame or was
+// printed as running elsewhere.
+func anyFrames(gs []Goroutine) bool {
+	for i := range gs {
+		if len(gs[i].Stack.Frames) > 0 || gs[i].Flags&FlagStackUnavailable != 0 || gs[i].Stack.CreatedBy != nil {
 			return true
 		}
 	}

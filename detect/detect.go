@@ -81,9 +81,10 @@ func Run(ctx context.Context, s *parse.Snapshot, detectors []*Detector, cfg Conf
 			report: func(f Finding) {
 				f.Detector = d.Name
 				f.Snapshot = s
-				if f.Score < 0 || f.Score > 1 || math.IsNaN(f.Score) {
-					f.Score = min(max(f.Score, 0), 1)
+				if math.IsNaN(f.Score) {
+					f.Score = 0
 				}
+				f.Score = min(max(f.Score, 0), 1)
 				f.Fingerprint = Fingerprint(d.Name, f.Kind, f.Key, f.Culprit, f.CreatedBy)
 				res.Findings = append(res.Findings, f)
 			},

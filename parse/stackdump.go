@@ -192,10 +192,11 @@ func (d *dumpReader) finishSnapshot() {
 	}
 	d.cur = nil
 	s.Goroutines = d.gs.flatten()
-	if s.Crash != nil && len(s.Goroutines) == 0 && !d.crashStandsAlone(s.Crash) {
+	framed := anyFrames(s.Goroutines)
+	if s.Crash != nil && !framed && !d.crashStandsAlone(s.Crash) {
 		s.Crash = nil
 	}
-	if s.Crash == nil && len(s.Races) == 0 && !anyFrames(s.Goroutines) {
+	if s.Crash == nil && len(s.Races) == 0 && !framed {
 		// Goroutine headers with nothing under them are quotes (a README,
 		// a comment), not a dump.
 		if len(s.Goroutines) > 0 {

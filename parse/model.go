@@ -114,6 +114,7 @@ type Snapshot struct {
 	Crash      *Crash      // nil unless the input is crash output
 	Races      []Race      // race detector reports
 	Contention *Contention // mutex and block profiles
+	Timeline   *Timeline   // execution traces
 	Warnings   []Warning
 	// Total is the goroutine count the input declares ("goroutine profile:
 	// total N"), or the sum of Counts when it declares none.

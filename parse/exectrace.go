@@ -4,9 +4,62 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"runtime"
 	"strconv"
+	"strings"
+
+	"golang.org/x/exp/trace"
 )
+
+// ErrCorruptTrace is returned (wrapped) for an execution trace that has no
+// complete generation to summarise: cut or malformed before its first
+// generation ends, or holding no events at all. A trace that breaks later
+// is summarised up to the break, with a warning.
+var ErrCorruptTrace = errors.New("corrupt execution trace")
+
+// newestTraceFormat is the newest trace format golang.org/x/exp/trace reads.
+const newestTraceFormat = 26
+
+// traceFormatRead reports whether golang.org/x/exp/trace reads the trace
+// format "go 1.minor trace".
+func traceFormatRead(minor int) bool {
+	switch minor {
+	case 11, 19, 21, 22, 23, 25, 26:
+		return true
+	}
+	return false
+}
+
+// traceWriters names the Go releases that write the trace format
+// "go 1.minor trace"; "" for a format no release writes.
+func traceWriters(minor int) string {
+	switch minor {
+	case 5, 7, 8, 9, 10, 21, 22, 25:
+		return "Go 1." + strconv.Itoa(minor)
+	case 6:
+		return "Go 1.6"
+	case 11:
+		return "Go 1.11 to 1.18"
+	case 19:
+		return "Go 1.19 and 1.20"
+	case 23:
+		return "Go 1.23 and 1.24"
+	case 26:
+		return "Go 1.26 and later"
+	}
+	return ""
+}
+
+// describeTraceFormat says which trace format minor is and who writes it.
+func describeTraceFormat(minor int) string {
+	if w := traceWriters(minor); w != "" {
+		return fmt.Sprintf("execution trace, go 1.%d format (written by %s)", minor, w)
+	}
+	return fmt.Sprintf("execution trace, go 1.%d format", minor)
+}
 
 // traceVersion reads the Go version from an execution trace header,
 // "go 1.22 trace\x00\x00\x00", and returns the minor version.
@@ -20,21 +73,278 @@ func traceVersion(head []byte) (int, bool) {
 		return 0, false
 	}
 	minor, err := strconv.Atoi(string(rest[:end]))
-	if err != nil {
+	if err != nil || !bytes.HasPrefix(rest[end:], []byte(" trace")) {
 		return 0, false
 	}
 	return minor, true
 }
 
-// readTrace reads a runtime execution trace.
-func readTrace(ctx context.Context, name string, br *bufio.Reader, in *Interner, opts Options) ([]*Snapshot, error) {
-	head, _ := br.Peek(16)
+// checkTraceHeader returns the format of a trace header, or why it cannot
+// be read.
+func checkTraceHeader(head []byte) (int, error) {
 	minor, ok := traceVersion(head)
 	if !ok {
-		return nil, &InputError{Name: name, Offset: 0, Err: fmt.Errorf("malformed execution trace header %q: %w", head, ErrUnrecognized)}
+		return 0, fmt.Errorf("malformed execution trace header %q: %w", head, ErrUnrecognized)
 	}
-	if minor < 11 {
-		return nil, &InputError{Name: name, Offset: 0, Err: fmt.Errorf("execution trace of Go 1.%d: traces older than Go 1.11 cannot be read (the Go project dropped their parser): %w", minor, ErrUnsupported)}
+	switch {
+	case minor < 11:
+		return 0, fmt.Errorf("%s: traces older than Go 1.11 cannot be read (the Go trace parser dropped them; `go tool trace` of Go 1.21 or earlier still opens them): %w",
+			describeTraceFormat(minor), ErrUnsupported)
+	case minor > newestTraceFormat:
+		return 0, fmt.Errorf("execution trace, go 1.%d format: newer than this gorensic reads (go 1.11 to go 1.%d formats); upgrade gorensic: %w",
+			minor, newestTraceFormat, ErrUnsupported)
+	case !traceFormatRead(minor):
+		return 0, fmt.Errorf("execution trace header says go 1.%d, a format no Go release writes (they write go 1.11, 1.19, 1.21, 1.22, 1.23, 1.25 and 1.26): %w",
+			minor, ErrUnsupported)
 	}
-	return nil, &InputError{Name: name, Offset: 0, Err: fmt.Errorf("execution trace (go 1.%d format): trace analysis is not built yet: %w", minor, ErrUnsupported)}
+	exact := fmt.Sprintf("go 1.%d trace\x00\x00\x00", minor)
+	if !bytes.HasPrefix(head, []byte(exact)) {
+		return 0, fmt.Errorf("malformed execution trace header %q (want %q): %w", head[:min(len(head), 16)], exact, ErrCorruptTrace)
+	}
+	return minor, nil
+}
+
+// readTrace reads a runtime execution trace through golang.org/x/exp/trace
+// and summarises it in one pass into a Snapshot with a Timeline; the
+// goroutines alive at the end become the snapshot's goroutines.
+//
+// A trace that breaks after its first complete generation (a cut upload, a
+// killed process, a corrupt byte) is summarised up to the break, with a
+// warning that says how much was lost.
+func readTrace(ctx context.Context, name string, br *bufio.Reader, in *Interner, _ Options) ([]*Snapshot, error) {
+	head, _ := br.Peek(16)
+	minor, err := checkTraceHeader(head)
+	if err != nil {
+		return nil, &InputError{Name: name, Offset: 0, Err: err}
+	}
+	src := &traceSource{ctx: ctx, r: br}
+	tr := &traceRead{
+		name:    name,
+		minor:   minor,
+		src:     src,
+		buf:     bufio.NewReaderSize(src, traceBufferSize),
+		sum:     newSummarizer(in, minor),
+		syncOff: int64(len(head)),
+	}
+	return tr.read(ctx)
+}
+
+// traceBufferSize is the buffer the trace reader reads through; x/exp/trace
+// reuses a *bufio.Reader of at least 4 KiB as it is, so the bytes it has
+// consumed are known exactly.
+const traceBufferSize = 64 << 10
+
+// traceRead is the state of reading one trace.
+type traceRead struct {
+	name  string
+	minor int
+	src   *traceSource
+	buf   *bufio.Reader
+	sum   *summarizer
+
+	syncs     int   // sync events seen: one opens each generation, one closes the trace
+	sinceSync int64 // events since the last sync
+	syncOff   int64 // input consumed when the last sync arrived
+	validEnd  int64 // input consumed when the last complete generation had been read
+}
+
+// pos is the number of input bytes the trace reader has consumed.
+func (r *traceRead) pos() int64 { return r.src.n - int64(r.buf.Buffered()) }
+
+// fail wraps err as an error of this input at offset.
+func (r *traceRead) fail(offset int64, err error) error {
+	return &InputError{Name: r.name, Offset: offset, Err: err}
+}
+
+// corrupt wraps a trace reader error as ErrCorruptTrace.
+func (r *traceRead) corrupt(err error) error {
+	return fmt.Errorf("%s: %w: %w", describeTraceFormat(r.minor), err, ErrCorruptTrace)
+}
+
+// read runs the event loop and builds the snapshot.
+func (r *traceRead) read(ctx context.Context) ([]*Snapshot, error) {
+	rd, err := newTraceReader(r.buf)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, r.fail(r.pos(), cerr)
+		}
+		return nil, r.fail(r.pos(), r.corrupt(err))
+	}
+	var readErr error
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, r.fail(r.pos(), err)
+			}
+		}
+		ev, err := readTraceEvent(rd)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		if ev.Kind() == trace.EventSync {
+			r.syncs++
+			r.sinceSync = 0
+			r.validEnd, r.syncOff = r.syncOff, r.pos()
+		} else {
+			r.sinceSync++
+		}
+		if err := r.sum.safeEvent(&ev); err != nil {
+			readErr = err
+			break
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, r.fail(r.pos(), err)
+	}
+	return r.snapshot(readErr)
+}
+
+// snapshot builds the snapshot once the event loop stopped, on readErr or
+// at the end of the input.
+func (r *traceRead) snapshot(readErr error) ([]*Snapshot, error) {
+	stopped := r.pos()
+	complete := max(r.syncs-1, 0)
+	noEvents := r.sum.tl.Events == int64(r.syncs)
+	if readErr != nil && (complete == 0 || noEvents) {
+		return nil, r.fail(stopped, r.corrupt(fmt.Errorf("no complete generation before the error: %w", readErr)))
+	}
+	if noEvents {
+		return nil, r.fail(stopped, r.corrupt(errors.New("the trace holds no events")))
+	}
+	tl, gs := r.sum.finish()
+	tl.Generations = complete
+	if r.minor < 22 {
+		tl.Generations = 1
+	}
+	s := &Snapshot{
+		Source: Source{
+			Name:      r.name,
+			Format:    FormatTrace,
+			GoVersion: "go1." + strconv.Itoa(r.minor),
+			Bytes:     stopped,
+		},
+		Caps:       CapGoroutineIDs | CapStates | CapWaitAges | CapCreators | CapCreatorIDs | CapTimeline,
+		Goroutines: gs,
+		Timeline:   tl,
+		Total:      len(gs),
+	}
+	if !tl.WallStart.IsZero() {
+		s.Source.Taken = tl.WallStart.Add(tl.Duration)
+	}
+	if readErr != nil {
+		s.Warnings = append(s.Warnings, r.lossWarning(readErr, stopped, tl))
+	}
+	return []*Snapshot{s}, nil
+}
+
+// lossWarning says what a trace that broke at stopped lost, as `go tool
+// trace` does: the complete generations are kept, the rest is counted.
+func (r *traceRead) lossWarning(readErr error, stopped int64, tl *Timeline) Warning {
+	// Read the rest only to count it.
+	rest, _ := io.Copy(io.Discard, r.buf)
+	total := stopped + rest
+	kind := WarnMalformed
+	if rest == 0 {
+		kind = WarnTruncated
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s ", describeTraceFormat(r.minor))
+	if kind == WarnTruncated {
+		fmt.Fprintf(&b, "is cut: it ends at byte %d inside a generation", stopped)
+	} else {
+		fmt.Fprintf(&b, "is corrupt at or before byte %d", stopped)
+	}
+	fmt.Fprintf(&b, " (%v); kept %d complete generation(s), the first %v of the trace",
+		readErr, r.syncs-1, tl.Duration)
+	if lost := total - r.validEnd; lost > 0 {
+		fmt.Fprintf(&b, "; lost %d of %d bytes (%.1f%%) from byte %d on", lost, total, 100*float64(lost)/float64(max(total, 1)), r.validEnd)
+	}
+	if r.sinceSync > 0 {
+		b.WriteString("; the events of the broken generation before the break are included")
+	} else if r.minor < 26 {
+		b.WriteString("; generations before Go 1.26 have no end marker, so the last one kept may be incomplete")
+	}
+	return Warning{Kind: kind, Offset: r.validEnd, Message: b.String()}
+}
+
+// traceSource counts the bytes read from a trace and stops reading when the
+// context is done.
+type traceSource struct {
+	ctx context.Context
+	r   io.Reader
+	n   int64
+}
+
+func (s *traceSource) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	return n, err
+}
+
+// newTraceReader calls trace.NewReader, turning a panic into an error.
+func newTraceReader(r io.Reader) (rd *trace.Reader, err error) {
+	defer catchTracePanic(&err)
+	return trace.NewReader(r)
+}
+
+// readTraceEvent calls ReadEvent, turning a panic into an error.
+func readTraceEvent(rd *trace.Reader) (ev trace.Event, err error) {
+	defer catchTracePanic(&err)
+	return rd.ReadEvent()
+}
+
+// safeEvent folds one event into the summary, turning a panic (of the
+// trace package on an inconsistent trace) into an error.
+func (s *summarizer) safeEvent(ev *trace.Event) (err error) {
+	defer catchTracePanic(&err)
+	s.event(ev)
+	return nil
+}
+
+// TracePanic is a panic raised while reading a trace, returned as an error
+// so that a malformed trace never crashes the program.
+type TracePanic struct {
+	Value any
+	Func  string // the function that panicked
+}
+
+func (p *TracePanic) Error() string {
+	return fmt.Sprintf("trace reader panicked in %s: %v", p.Func, p.Value)
+}
+
+// catchTracePanic turns a panic into a *TracePanic in *err; it must be
+// deferred directly.
+func catchTracePanic(err *error) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	*err = &TracePanic{Value: v, Func: panickingFunc()}
+}
+
+// panickingFunc returns the first function outside the runtime below
+// runtime.gopanic on the current (panicking) stack.
+func panickingFunc() string {
+	var pcs [64]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	inPanic := false
+	for {
+		f, more := frames.Next()
+		switch {
+		case f.Function == "runtime.gopanic":
+			inPanic = true
+		case inPanic && !strings.HasPrefix(f.Function, "runtime."):
+			return f.Function
+		}
+		if !more {
+			return "?"
+		}
+	}
 }

@@ -142,7 +142,7 @@ func TestTraceHeadersAreRecognised(t *testing.T) {
 		want string
 	}{
 		{"go 1.5 trace\x00\x00\x00\x00", "older than Go 1.11"},
-		{"go 1.22 trace\x00\x00\x00", "go 1.22"},
+		{"go 1.27 trace\x00\x00\x00", "go 1.27"},
 	} {
 		_, err := Read(context.Background(), "t.out", strings.NewReader(tt.head+strings.Repeat("\x01", 64)), Options{})
 		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), tt.want) {

@@ -74,6 +74,7 @@ const (
 	LongSyscall         = 10 * time.Millisecond // a system call at least this long is kept individually
 	MaxBuckets          = 128                   // buckets per Series
 	MaxUnblockers       = 8                     // distinct unblocking stacks kept per BlockSite
+	MaxCreators         = 64                    // distinct creators counted per SpawnSite
 )
 
 // Bucket returns the index of the Series bucket that holds offset.
@@ -185,9 +186,11 @@ type SpawnSite struct {
 	PeakAt   time.Duration
 	// Lifetimes of the goroutines created here that exited.
 	Lifetimes Histogram
-	Creators  int // distinct creator goroutines
+	// Creators counts the distinct goroutines that created goroutines
+	// here, up to MaxCreators.
+	Creators int
 
-	lastCreator int64 // the creator of the latest goroutine, to count Creators cheaply
+	creatorIDs []int64 // the creators counted
 }
 
 // Live returns how many goroutines of the site were alive at the end of

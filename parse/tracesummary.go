@@ -23,11 +23,10 @@ type summarizer struct {
 	start   trace.Time // time of the first event
 	last    trace.Time // time of the latest event
 
-	gs       map[trace.GoID]*gstate
-	exited   []*gstate // the first MaxExitedGoroutines to exit
-	sites    map[siteKey]*SpawnSite
-	bySpawn  map[*Stack]*SpawnSite // sites by creation stack, a shortcut past sites
-	creators map[creatorKey]struct{}
+	gs      map[trace.GoID]*gstate
+	exited  []*gstate // the first MaxExitedGoroutines to exit
+	sites   map[siteKey]*SpawnSite
+	bySpawn map[*Stack]*SpawnSite // sites by creation stack, a shortcut past sites
 	// blocks holds the blocking sites by blocking stack, with and without
 	// its runtime frames: both keys lead to the same group.
 	blocks   map[*Stack]*blockGroup
@@ -91,11 +90,6 @@ func (s *summarizer) syscallOn(p trace.ProcID) *gstate {
 	return s.inSys[p]
 }
 
-type creatorKey struct {
-	site    *SpawnSite
-	creator int64
-}
-
 func newSummarizer(in *Interner, version int) *summarizer {
 	return &summarizer{
 		in:       in,
@@ -103,7 +97,6 @@ func newSummarizer(in *Interner, version int) *summarizer {
 		gs:       make(map[trace.GoID]*gstate),
 		sites:    make(map[siteKey]*SpawnSite),
 		bySpawn:  make(map[*Stack]*SpawnSite),
-		creators: make(map[creatorKey]struct{}),
 		blocks:   make(map[*Stack]*blockGroup),
 		syscalls: make(map[*Stack]*SyscallSite),
 		procs:    make(map[trace.ProcID]struct{}),
@@ -180,6 +173,9 @@ func (s *summarizer) proc(ev *trace.Event, st *trace.StateTransition) {
 func (s *summarizer) goroutine(ev *trace.Event, st *trace.StateTransition) {
 	id := st.Resource.Goroutine()
 	from, to := st.Goroutine()
+	if to == trace.GoUndetermined {
+		return // tells nothing
+	}
 	t := ev.Time()
 	g := s.gs[id]
 	if g != nil && from == trace.GoNotExist && to != trace.GoNotExist {
@@ -250,13 +246,8 @@ func (s *summarizer) create(ev *trace.Event, st *trace.StateTransition, id trace
 	site := s.site(g)
 	site.Created++
 	s.count(&site.CreatedPer, g.Created)
-	if g.CreatorID != 0 && g.CreatorID != site.lastCreator {
-		site.lastCreator = g.CreatorID
-		k := creatorKey{site, g.CreatorID}
-		if _, ok := s.creators[k]; !ok {
-			s.creators[k] = struct{}{}
-			site.Creators++
-		}
+	if g.CreatorID != 0 {
+		site.addCreator(g.CreatorID)
 	}
 	return g
 }
@@ -636,6 +627,16 @@ func unblockedWait(stk *Stack) string {
 	return ""
 }
 
+// addCreator counts a creator goroutine of the site, up to MaxCreators.
+func (site *SpawnSite) addCreator(id int64) {
+	ids := site.creatorIDs
+	if n := len(ids); n > 0 && ids[n-1] == id || n >= MaxCreators || slices.Contains(ids, id) {
+		return
+	}
+	site.creatorIDs = append(ids, id)
+	site.Creators = len(site.creatorIDs)
+}
+
 // addUnblocker records who ended a wait at b.
 func (b *BlockSite) addUnblocker(stk *Stack, by int64) {
 	for i := range b.Unblockers {
@@ -832,8 +833,9 @@ func (s *summarizer) close(g *gstate, end trace.Time) {
 			Blocked: g.sysBlocked, Cgo: site.Cgo, Stack: g.sysStack,
 		})
 		g.State = "syscall"
-	default:
-		g.State = "unknown"
+	default: // unreachable: every goroutine has a state once seen
+		g.Running += d
+		g.State = "running"
 	}
 	g.Since, g.SinceStart = s.offset(g.since), g.sinceStart
 	s.site(g).AliveAtEnd++

@@ -170,20 +170,31 @@ func (r *traceRead) read(ctx context.Context) ([]*Snapshot, error) {
 		}
 		return nil, r.fail(r.pos(), r.corrupt(err))
 	}
-	var readErr error
+	readErr := r.events(ctx, rd)
+	if err := ctx.Err(); err != nil {
+		return nil, r.fail(r.pos(), err)
+	}
+	return r.snapshot(readErr)
+}
+
+// events folds every event of rd into the summary, keeping count of the
+// generations and where they end in the input. It returns what ended the
+// trace early: a read error, the context, or a panic of the trace package
+// on an inconsistent trace, turned into an error.
+func (r *traceRead) events(ctx context.Context, rd *trace.Reader) (err error) {
+	defer catchTracePanic(&err)
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, r.fail(r.pos(), err)
+				return err
 			}
 		}
-		ev, err := readTraceEvent(rd)
+		ev, err := rd.ReadEvent()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			readErr = err
-			break
+			return err
 		}
 		if ev.Kind() == trace.EventSync {
 			r.syncs++
@@ -192,15 +203,8 @@ func (r *traceRead) read(ctx context.Context) ([]*Snapshot, error) {
 		} else {
 			r.sinceSync++
 		}
-		if err := r.sum.safeEvent(&ev); err != nil {
-			readErr = err
-			break
-		}
+		r.sum.event(&ev)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, r.fail(r.pos(), err)
-	}
-	return r.snapshot(readErr)
 }
 
 // snapshot builds the snapshot once the event loop stopped, on readErr or
@@ -292,20 +296,6 @@ func (s *traceSource) Read(p []byte) (int, error) {
 func newTraceReader(r io.Reader) (rd *trace.Reader, err error) {
 	defer catchTracePanic(&err)
 	return trace.NewReader(r)
-}
-
-// readTraceEvent calls ReadEvent, turning a panic into an error.
-func readTraceEvent(rd *trace.Reader) (ev trace.Event, err error) {
-	defer catchTracePanic(&err)
-	return rd.ReadEvent()
-}
-
-// safeEvent folds one event into the summary, turning a panic (of the
-// trace package on an inconsistent trace) into an error.
-func (s *summarizer) safeEvent(ev *trace.Event) (err error) {
-	defer catchTracePanic(&err)
-	s.event(ev)
-	return nil
 }
 
 // TracePanic is a panic raised while reading a trace, returned as an error

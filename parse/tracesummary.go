@@ -65,6 +65,11 @@ type gstate struct {
 	sysP       trace.ProcID // the P the current system call holds
 	siteKnown  bool         // Site was resolved
 	lastStack  trace.Stack  // the trace stack of Stack in the current generation
+	// The latest blocking and system call sites, and the blocking stack
+	// of the former.
+	lastBlock      *BlockSite
+	lastBlockStack *Stack
+	lastSys        *SyscallSite
 }
 
 type siteKey struct {
@@ -383,7 +388,7 @@ func (s *summarizer) endWait(g *gstate, d time.Duration, ev *trace.Event, to tra
 		}
 	}
 	s.addWait(g, reason, d)
-	b := s.block(reason, g.blockStack)
+	b := s.goBlock(g, reason)
 	b.Total += d
 	b.Blocks++
 	b.Max = max(b.Max, d)
@@ -401,7 +406,7 @@ func (s *summarizer) endWait(g *gstate, d time.Duration, ev *trace.Event, to tra
 func (s *summarizer) endSyscall(g *gstate, d time.Duration, to trace.GoState) {
 	// Returning Runnable (GoSyscallEndBlocked) means the call lost its P.
 	blocked := g.sysBlocked || to == trace.GoRunnable
-	site := s.syscallSite(g.sysStack)
+	site := s.goSyscallSite(g)
 	site.Calls++
 	site.Total += d
 	site.Max = max(site.Max, d)
@@ -553,6 +558,26 @@ func (s Series) halve() Series {
 		}
 	}
 	return s[:(len(s)+1)/2]
+}
+
+// goBlock returns the blocking site of g's current wait; goroutines tend
+// to block at the same site again and again.
+func (s *summarizer) goBlock(g *gstate, reason string) *BlockSite {
+	if b := g.lastBlock; b != nil && g.blockStack == g.lastBlockStack && b.Reason == reason {
+		return b
+	}
+	b := s.block(reason, g.blockStack)
+	g.lastBlock, g.lastBlockStack = b, g.blockStack
+	return b
+}
+
+// goSyscallSite returns the site of g's current system call.
+func (s *summarizer) goSyscallSite(g *gstate) *SyscallSite {
+	if site := g.lastSys; site != nil && site.Stack == g.sysStack {
+		return site
+	}
+	g.lastSys = s.syscallSite(g.sysStack)
+	return g.lastSys
 }
 
 // block returns the blocking site for a reason and stack.

@@ -19,6 +19,10 @@
 //   - goroutines marked "(leaked)" (Go 1.26+ goroutineleak profiles in any
 //     format, or a dump taken after a leak check): critical from
 //     Config.LeakWarnCount (50) goroutines at one site, warning below;
+//     except main.main in select {} (or, in a debug=1 profile, which
+//     hides the operation, main.main parked in a channel op or select):
+//     the leak check marks every select {} leaked, and a main parked
+//     forever while servers run is idiomatic, so that is info;
 //   - "chan send (nil chan)" and "chan receive (nil chan)": critical from
 //     Config.LeakMinCount (10), warning below; "select (no cases)"
 //     (select {}): warning from LeakMinCount, info below. In main.main

@@ -246,6 +246,14 @@ func (ix *index) judgeLeak(site *leakSite, cfg detect.Config) {
 			site.sev = detect.SeverityCritical
 		}
 		site.reasons = append([]string{"the runtime's leak check proved them unreachable"}, site.reasons...)
+		if isMain && (site.op.Op == detect.OpSelectNoCases || site.op.hidden) {
+			// The leak check marks every select {} leaked, main's too:
+			// a main that parks forever while servers run is idiomatic.
+			// A debug=1 profile hides the select {}, so main parked
+			// there is given the same benefit of the doubt.
+			site.sev = detect.SeverityInfo
+			site.reasons = append(site.reasons, "main blocks forever on purpose while other goroutines do the work")
+		}
 
 	case site.op.NeverWakes():
 		site.keep, site.conf = true, detect.ConfidenceCertain

@@ -22,7 +22,10 @@
 //     except main.main in select {} (or, in a debug=1 profile, which
 //     hides the operation, main.main parked in a channel op or select):
 //     the leak check marks every select {} leaked, and a main parked
-//     forever while servers run is idiomatic, so that is info;
+//     forever while servers run is idiomatic, so that is info; and a
+//     sample with an empty stack (Go 1.27 profiles can hold "1 @" with
+//     the single address 0x0, leaked in no debug=2 dump) is info too:
+//     there is nothing to point at;
 //   - "chan send (nil chan)" and "chan receive (nil chan)": critical from
 //     Config.LeakMinCount (10), warning below; "select (no cases)"
 //     (select {}): warning from LeakMinCount, info below. In main.main

@@ -225,6 +225,12 @@ func (ix *index) agedSiblings(site *leakSite, min time.Duration) bool {
 	return false
 }
 
+// noStack reports whether f is the placeholder of an empty stack: address
+// 0, which no code lives at.
+func noStack(f *parse.Frame) bool {
+	return f.PC == 0 && (f.Function == "0x0" || f.Function == "")
+}
+
 // judgeLeak decides whether a site is reported, and how. The rules are
 // documented in detect/leak's package comment.
 func (ix *index) judgeLeak(site *leakSite, cfg detect.Config) {
@@ -246,6 +252,13 @@ func (ix *index) judgeLeak(site *leakSite, cfg detect.Config) {
 			site.sev = detect.SeverityCritical
 		}
 		site.reasons = append([]string{"the runtime's leak check proved them unreachable"}, site.reasons...)
+		if noStack(site.culprit) {
+			// Go 1.27's goroutineleak profile can carry a sample with
+			// no stack ("1 @" and "#\t0x0") that no debug=2 dump marks
+			// leaked: nothing says what it is or where to look.
+			site.sev = detect.SeverityInfo
+			site.reasons = append(site.reasons, "the profile recorded no stack for it")
+		}
 		if isMain && (site.op.Op == detect.OpSelectNoCases || site.op.hidden) {
 			// The leak check marks every select {} leaked, main's too:
 			// a main that parks forever while servers run is idiomatic.

@@ -114,6 +114,9 @@ func (d *debug1Reader) endSample() {
 		return
 	}
 	g := Goroutine{Count: d.count, Stack: d.stack(), Labels: d.labels, Line: d.sampleAt}
+	if n := d.hiddenLeading(); n > 0 {
+		g.extra().HiddenFrames = n
+	}
 	if d.leak {
 		// The goroutineleak profile holds only goroutines the GC proved
 		// leaked, as "(leaked)" says in its debug=2 form.
@@ -125,6 +128,24 @@ func (d *debug1Reader) endSample() {
 	d.total += g.Count
 	d.s.Goroutines = append(d.s.Goroutines, g)
 	d.open = false
+}
+
+// hiddenLeading counts the addresses on the sample's count line before the
+// one its first symbol line prints: the leading runtime frames
+// (runtime.gopark, runtime.selectgo or runtime.chanrecv and
+// runtime.chanrecv1...) that printStackRecord hides. A symbol line prints
+// the return address minus one. It returns 0 when it cannot tell.
+func (tp *textProfile) hiddenLeading() int {
+	if len(tp.syms) == 0 {
+		return 0
+	}
+	first := tp.syms[0].pc
+	for i, pc := range tp.pcs {
+		if pc == first || pc-1 == first {
+			return i
+		}
+	}
+	return 0
 }
 
 // finish sets the totals and says what was lost or does not add up. A

@@ -170,6 +170,13 @@ type GoroutineExtra struct {
 	Ancestors []Ancestor // GODEBUG=tracebackancestors sections
 	GP, M     uint64     // "gp=0x... m=N" (Go 1.23+ crash and GOTRACEBACK=system output); M is the M id
 	MNil      bool       // "m=nil"
+	// HiddenFrames is, in a debug=1 profile, how many leading runtime
+	// frames the profile did not print: the addresses on the count line
+	// before the first printed one (2 for runtime.gopark and
+	// runtime.selectgo, 3 for a channel operation's gopark, chansend or
+	// chanrecv and its chansend1/chanrecv1/chanrecv2 wrapper). 0 when
+	// none or unknown.
+	HiddenFrames int
 }
 
 // extra returns g.Extra, allocating it on first use.

@@ -75,7 +75,12 @@
 // select" whose direction is unknown, and an idle pool parked in
 // `for job := range jobs` looks the same: such a site is a warning
 // (possible) only when it holds four times LeakWarnCount (200) goroutines
-// and half of all goroutines.
+// and half of all goroutines, and the addresses on the sample's count
+// line do not show a select: the hidden frames are runtime.gopark and
+// runtime.selectgo (two) for a select, three for a channel operation
+// (gopark, chansend/chanrecv and its wrapper). A select without creators
+// is a waiter, as in a debug=2 dump: a streaming server's per-connection
+// loops, a broker's subscribers.
 // The remedy then asks for a debug=2 dump or a goroutineleak profile.
 //
 // # What it stays quiet on

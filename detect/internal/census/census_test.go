@@ -229,6 +229,18 @@ func TestAnalyze(t *testing.T) {
 			{kind: leakW, sev: info, culprit: "main.(*downstream).acquire", count: 1996, related: true},
 		},
 	}, {
+		name: "debug=1: a select-shaped pile-up (per-connection streaming loops) is a waiter, not a leak",
+		text: debug1("goroutine",
+			g{n: 300, frames: stack(sel, "main.(*streamServer).handle")},
+			g{n: 1, frames: stack(sleep, "main.nightly")}),
+		want: []want{{kind: leakW, sev: info, culprit: "main.(*streamServer).handle", count: 300}},
+	}, {
+		name: "debug=1: the same pile-up in a channel operation is a warning",
+		text: debug1("goroutine",
+			g{n: 300, frames: stack(send, "main.(*streamServer).handle")},
+			g{n: 1, frames: stack(sleep, "main.nightly")}),
+		want: []want{{kind: leakW, sev: warning, culprit: "main.(*streamServer).handle", count: 300}},
+	}, {
 		name: "goroutineleak profile: certain",
 		text: debug1("goroutineleak",
 			g{n: 396, frames: stack(send, "main.(*searcher).search.func1")}),

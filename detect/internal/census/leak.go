@@ -317,12 +317,18 @@ func (ix *index) judgeLeak(site *leakSite, cfg detect.Config) {
 	case site.op.hidden:
 		// debug=1: the direction is not shown, and an idle pool looks
 		// the same; only a large pile-up dominating the program says
-		// anything.
+		// anything, and not when the addresses show a select: without
+		// creators a select is a waiter, which debug=2 would not report
+		// either (per-connection streaming loops, broker subscribers).
 		site.conf = detect.ConfidencePossible
 		site.countOnly = true
 		if site.count >= 4*cfg.LeakWarnCount && share >= 0.5 {
 			site.keep, site.sev = true, detect.SeverityWarning
 			site.reasons = append(site.reasons, pct(share)+" of all goroutines are parked at this one site")
+			if site.op.selectShaped {
+				site.sev = detect.SeverityInfo
+				site.reasons = append(site.reasons, "the profile's addresses show a select: a waiter")
+			}
 		}
 
 	default: // wait side: receive, select, Cond.Wait, WaitGroup.Wait

@@ -14,6 +14,10 @@ import (
 type op struct {
 	detect.Op
 	hidden bool // a channel operation or select hidden by a debug=1 profile
+	// selectShaped: hidden, and the profile's addresses show two hidden
+	// runtime frames (runtime.gopark, runtime.selectgo), not the three of
+	// a channel operation: a select (or select {}), a waiter.
+	selectShaped bool
 }
 
 func (o op) String() string {
@@ -56,6 +60,7 @@ func classify(s *parse.Snapshot, g *parse.Group) op {
 	if o.Op == detect.OpUnknown && hidesRuntimeFrames(s) && len(g.Stack.Frames) > 0 {
 		if f := g.Stack.Frames[0]; !f.Runtime && !detect.IsStdlib(f.Function) {
 			o.hidden = true
+			o.selectShaped = hiddenFrames(s, g) == 2
 		}
 	}
 	return o
@@ -66,4 +71,22 @@ func classify(s *parse.Snapshot, g *parse.Group) op {
 func hidesRuntimeFrames(s *parse.Snapshot) bool {
 	f := s.Source.Format
 	return !s.Caps.Has(parse.CapStates) && (f == parse.FormatDebug1 || f == parse.FormatLeakDebug1)
+}
+
+// hiddenFrames returns how many leading runtime frames a debug=1 profile
+// hid for every member of g (parse.GoroutineExtra.HiddenFrames), or 0 when
+// the members disagree or it is unknown.
+func hiddenFrames(s *parse.Snapshot, g *parse.Group) int {
+	n := -1
+	for _, mi := range g.Members {
+		h := 0
+		if x := s.Goroutines[mi].Extra; x != nil {
+			h = x.HiddenFrames
+		}
+		if n >= 0 && h != n {
+			return 0
+		}
+		n = h
+	}
+	return max(n, 0)
 }

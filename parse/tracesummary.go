@@ -39,15 +39,22 @@ type summarizer struct {
 	// to one generation, so it is cleared at every generation.
 	stacks map[trace.Stack]*Stack
 	frames []*Frame
-	// lastIn and lastOut are the latest conversion: a goroutine often
-	// shows the same stack many times in a row.
-	lastIn  trace.Stack
-	lastOut *Stack
+	// The latest conversions of creation stacks: goroutines are often
+	// created in bursts at one site.
+	creatorStk, startStk stackCache
+	lastSite             *SpawnSite
 
 	// Goroutine states and their first wait time come from slabs: a
 	// trace may create millions of goroutines.
 	gslab []gstate
 	wslab []WaitTime
+	free  []*gstate // states of exited goroutines not kept, for reuse
+}
+
+// stackCache remembers one conversion of a trace stack.
+type stackCache struct {
+	in  trace.Stack
+	out *Stack
 }
 
 // gstate is a live goroutine: its public record and what the summarizer
@@ -144,7 +151,7 @@ func (s *summarizer) event(ev *trace.Event) {
 // sync starts a generation: the stacks of the last one are gone.
 func (s *summarizer) sync(ev *trace.Event) {
 	clear(s.stacks)
-	s.lastIn, s.lastOut = trace.NoStack, nil
+	s.creatorStk, s.startStk = stackCache{}, stackCache{}
 	for _, g := range s.gs {
 		g.lastStack = trace.NoStack
 	}
@@ -241,8 +248,8 @@ func (s *summarizer) create(ev *trace.Event, st *trace.StateTransition, id trace
 	if c := ev.Goroutine(); c != trace.NoGoroutine {
 		g.CreatorID = int64(c)
 	}
-	g.CreatedAt = s.stack(ev.Stack())
-	if start := s.stack(st.Stack); start != nil {
+	g.CreatedAt = s.cachedStack(&s.creatorStk, ev.Stack())
+	if start := s.cachedStack(&s.startStk, st.Stack); start != nil {
 		g.StartFunc = start.Frames[0].Function
 	}
 	s.gs[id] = g
@@ -274,8 +281,15 @@ func (s *summarizer) appear(id trace.GoID) *gstate {
 // once.
 const slabSize = 256
 
-// newG returns a new zero goroutine state.
+// newG returns a zero goroutine state, reusing one of an exited goroutine
+// when it can: the few states in use stay in the cache.
 func (s *summarizer) newG() *gstate {
+	if n := len(s.free); n > 0 {
+		g := s.free[n-1]
+		s.free = s.free[:n-1]
+		*g = gstate{}
+		return g
+	}
 	if len(s.gslab) == 0 {
 		s.gslab = make([]gstate, slabSize)
 	}
@@ -468,6 +482,7 @@ func (s *summarizer) exit(g *gstate, t trace.Time) {
 		s.exited = append(s.exited, g)
 	} else {
 		s.tl.ExitedDropped++
+		s.free = append(s.free, g)
 	}
 }
 
@@ -492,9 +507,15 @@ func (s *summarizer) site(g *gstate) *SpawnSite {
 	if g.siteKnown {
 		return g.Site
 	}
-	if site := s.bySpawn[g.CreatedAt]; site != nil && g.CreatedAt != nil && site.StartFunc == g.StartFunc {
-		g.Site, g.siteKnown = site, true
-		return site
+	if g.CreatedAt != nil {
+		site := s.lastSite
+		if site == nil || site.Stack != g.CreatedAt {
+			site = s.bySpawn[g.CreatedAt]
+		}
+		if site != nil && site.StartFunc == g.StartFunc {
+			g.Site, g.siteKnown, s.lastSite = site, true, site
+			return site
+		}
 	}
 	var k siteKey
 	k.startFunc = g.StartFunc
@@ -511,6 +532,7 @@ func (s *summarizer) site(g *gstate) *SpawnSite {
 	}
 	if g.CreatedAt != nil {
 		s.bySpawn[g.CreatedAt] = site
+		s.lastSite = site
 	}
 	if g.AtStart {
 		site.AliveAtStart++
@@ -705,12 +727,8 @@ func (s *summarizer) stack(ts trace.Stack) *Stack {
 	if ts == trace.NoStack {
 		return nil
 	}
-	if ts == s.lastIn {
-		return s.lastOut
-	}
 	stk, ok := s.stacks[ts]
 	if ok {
-		s.lastIn, s.lastOut = ts, stk
 		return stk
 	}
 	fr := s.frames[:0]
@@ -722,8 +740,15 @@ func (s *summarizer) stack(ts trace.Stack) *Stack {
 		stk = s.in.Stack(fr, nil, 0, 0)
 	}
 	s.stacks[ts] = stk
-	s.lastIn, s.lastOut = ts, stk
 	return stk
+}
+
+// cachedStack is stack through a one-entry cache.
+func (s *summarizer) cachedStack(c *stackCache, ts trace.Stack) *Stack {
+	if ts != c.in || c.out == nil {
+		c.in, c.out = ts, s.stack(ts)
+	}
+	return c.out
 }
 
 // frameFunc names a frame whose function the trace does not know "?", as

@@ -19,13 +19,18 @@ import (
 // says, probably longer. The trace has no "locked to thread" fact.
 type Timeline struct {
 	Version     int           // trace format, the N of the "go 1.N trace" header: 11, 19, 21 (before Go 1.22) or 22, 23, 25, 26
+	Writers     string        // the Go releases that write this format: "Go 1.11 to 1.18", "Go 1.26 and later"
 	Start       int64         // trace clock (nanoseconds) of the first event; offsets count from it
+	End         int64         // trace clock of the last event
 	Duration    time.Duration // from the first to the last event
 	WallStart   time.Time     // wall clock at Start, when the trace records one (Go 1.25+), else zero
 	Generations int           // complete generations summarised (a trace before Go 1.22 is one)
 	Events      int64         // events summarised
-	GOMAXPROCS  int           // the last GOMAXPROCS the trace records, 0 when it records none
-	Procs       int           // distinct Ps that ran during the trace
+	// GOMAXPROCS is the last value the trace records, 0 when it records
+	// none (traces before Go 1.22 lose the value set before tracing
+	// started; Procs is then the best estimate).
+	GOMAXPROCS int
+	Procs      int // distinct Ps that ran during the trace
 	// ProcSteals counts Ps taken from goroutines blocked in system calls
 	// (the scheduler handing the P to another thread).
 	ProcSteals int

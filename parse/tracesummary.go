@@ -105,7 +105,7 @@ func (s *summarizer) syscallOn(p trace.ProcID) *gstate {
 func newSummarizer(in *Interner, version int) *summarizer {
 	return &summarizer{
 		in:       in,
-		tl:       &Timeline{Version: version, BucketWidth: time.Millisecond},
+		tl:       &Timeline{Version: version, Writers: traceWriters(version), BucketWidth: time.Millisecond},
 		gs:       make(map[trace.GoID]*gstate),
 		sites:    make(map[siteKey]*SpawnSite),
 		bySpawn:  make(map[*Stack]*SpawnSite),
@@ -793,6 +793,7 @@ func (s *summarizer) finish() (*Timeline, []Goroutine) {
 	tl := s.tl
 	end := s.last
 	tl.Duration = s.offset(end)
+	tl.End = int64(end)
 	live := make([]*gstate, 0, len(s.gs))
 	for _, g := range s.gs {
 		live = append(live, g)

@@ -20,7 +20,7 @@
 //     format, or a dump taken after a leak check): critical from
 //     Config.LeakWarnCount (50) goroutines at one site, warning below;
 //     except main.main in select {} (or, in a debug=1 profile, which
-//     hides the operation, main.main parked in a channel op or select):
+//     hides the operation, main.main parked in a select, see below):
 //     the leak check marks every select {} leaked, and a main parked
 //     forever while servers run is idiomatic, so that is info; and a
 //     sample with an empty stack (Go 1.27 profiles can hold "1 @" with

@@ -241,6 +241,16 @@ func TestAnalyze(t *testing.T) {
 			g{n: 1, frames: stack(sleep, "main.nightly")}),
 		want: []want{{kind: leakW, sev: warning, culprit: "main.(*streamServer).handle", count: 300}},
 	}, {
+		name: "goroutineleak debug=1: main parked in select {} is info",
+		text: debug1("goroutineleak",
+			g{n: 1, frames: stack(block, "main.main", "runtime.main")}),
+		want: []want{{kind: leakW, sev: info, conf: certain, culprit: "main.main", count: 1}},
+	}, {
+		name: "goroutineleak debug=1: main leaked in a channel receive is a warning",
+		text: debug1("goroutineleak",
+			g{n: 1, frames: stack(recv, "main.main", "runtime.main")}),
+		want: []want{{kind: leakW, sev: warning, conf: certain, culprit: "main.main", count: 1}},
+	}, {
 		name: "goroutineleak profile: certain",
 		text: debug1("goroutineleak",
 			g{n: 396, frames: stack(send, "main.(*searcher).search.func1")}),

@@ -378,3 +378,35 @@ func TestReadDebug1CorruptGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestReadDebug1HiddenFrames counts the leading runtime frames a debug=1
+// profile hides: the addresses before the first printed one (a symbol line
+// prints the return address minus one).
+func TestReadDebug1HiddenFrames(t *testing.T) {
+	in := "goroutine profile: total 402\n" +
+		"200 @ 0x487fee 0x465085 0x689c2c 0x48f6e1\n" + // gopark, selectgo
+		"#\t0x689c2b\tmain.(*streamServer).handle+0x22b\t/src/main.go:184\n\n" +
+		"200 @ 0x487a8e 0x41797c 0x417577 0x68bf11 0x48f001\n" + // gopark, chansend, chansend1
+		"#\t0x68bf10\tmain.fetch.func1+0x70\t/src/main.go:121\n\n" +
+		"1 @ 0x1\n" + // no printed frame at any address: unknown
+		"#\t0x2000\tmain.other+0x10\t/src/main.go:9\n\n" +
+		"1 @ 0x3001 0x48f001\n" + // nothing hidden
+		"#\t0x3000\tmain.main+0x10\t/src/main.go:9\n\n"
+	s, _, err := readDebug1String(t, in, readDebug1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int{2, 3, 0, 0}
+	if len(s.Goroutines) != len(want) {
+		t.Fatalf("%d samples, want %d", len(s.Goroutines), len(want))
+	}
+	for i, g := range s.Goroutines {
+		got := 0
+		if g.Extra != nil {
+			got = g.Extra.HiddenFrames
+		}
+		if got != want[i] {
+			t.Errorf("sample %d: HiddenFrames %d, want %d", i, got, want[i])
+		}
+	}
+}

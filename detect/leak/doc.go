@@ -83,6 +83,34 @@
 // loops, a broker's subscribers.
 // The remedy then asks for a debug=2 dump or a goroutineleak profile.
 //
+// # Execution traces
+//
+// A runtime execution trace caps every wait age at the trace's length, so
+// the age rules above never fire on one; the goroutines alive at the end
+// still go through the count and creator rules. The trace also shows what
+// a dump cannot: who ended each wait, and when each open wait began. A
+// blocking site of the Timeline (chan send, chan receive, select,
+// sync.Cond.Wait, sync.WaitGroup.Wait, with a frame in the program's own
+// code) is a leak, confidence likely, warning (critical from
+// LeakCriticalCount), when:
+//
+//   - at least Config.LeakMinCount goroutines still wait there at the end;
+//   - at least LeakMinCount of those began waiting during the trace (the
+//     site grew: goroutines kept entering a wait that never ended), not
+//     all of them before tracing started: an idle pool, a subscriber
+//     loop or a keep-alive connection parked since before the trace
+//     looks exactly the same, so a site whose waits all predate the trace
+//     is left to the goroutine rules;
+//   - no wait there ended during the trace: no unblocker (a send, receive,
+//     close, Signal or Done that woke a waiter). A site where waits do
+//     complete is a served pool, however many wait at the end.
+//
+// The title cites the offsets into the trace (as go tool trace shows them)
+// between which the open waits began, and the trace's length; the
+// evidence holds the site's stack and a few goroutine IDs. When the
+// goroutine rules already report the same culprit at warning or above,
+// the trace rule adds nothing.
+//
 // # What it stays quiet on
 //
 //   - Idle worker pools: N workers receiving at one site, started by one

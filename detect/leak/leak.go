@@ -17,8 +17,18 @@ var Detector = &detect.Detector{
 }
 
 func run(p *detect.Pass) error {
+	reported := map[string]bool{} // culprit functions of findings at warning or above
 	for _, f := range census.Analyze(p).Leaks {
+		if f.Severity >= detect.SeverityWarning && f.Culprit != nil {
+			reported[f.Culprit.Function] = true
+		}
 		p.Report(f)
+	}
+	for _, ts := range traceLeaks(p.Snapshot, p.Config) {
+		if reported[ts.culprit.Function] {
+			continue // the goroutine rules already report the site
+		}
+		p.Report(traceFinding(p.Snapshot, p.Config, ts))
 	}
 	return nil
 }

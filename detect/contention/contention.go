@@ -18,12 +18,15 @@ var docSource string
 
 // Detector reports lock contention; see the package documentation.
 var Detector = &detect.Detector{
-	Name:     "contention",
+	Name:     name,
 	Kinds:    []detect.Kind{detect.KindContention},
 	Doc:      doctext.FromSource(docSource),
 	NeedsAny: parse.CapGoroutineIDs | parse.CapGroupedCounts | parse.CapContention,
 	Run:      run,
 }
+
+// name is the detector's name.
+const name = "contention"
 
 // maxHolders is how many suspected holder groups a finding shows.
 const maxHolders = 2
@@ -36,17 +39,27 @@ func run(p *detect.Pass) error {
 	if s.Contention != nil {
 		reportProfile(p)
 	}
+	// Trace findings first: a goroutine-rule finding at the same culprit
+	// (the queue at the end of the same trace) points at them.
+	traced := map[string]string{} // culprit function -> fingerprint of the trace finding
+	for _, ts := range traceLockSites(s, p.Config) {
+		f := traceLockFinding(s, ts)
+		if f.Culprit != nil {
+			traced[f.Culprit.Function] = detect.Fingerprint(name, f.Kind, f.Key, f.Culprit, f.CreatedBy)
+		}
+		p.Report(f)
+	}
 	if len(s.Goroutines) == 0 || lockwait.IsDeadlockCrash(s.Crash) {
 		return nil // a deadlock crash is the deadlock detector's
 	}
 	a := lockwait.Analyze(s, p.Groups, lockwait.StallAge)
 	for _, site := range a.Sites {
-		reportSite(p, a, site)
+		reportSite(p, a, site, traced)
 	}
 	return nil
 }
 
-func reportSite(p *detect.Pass, a *lockwait.Analysis, site *lockwait.Site) {
+func reportSite(p *detect.Pass, a *lockwait.Analysis, site *lockwait.Site, traced map[string]string) {
 	s := p.Snapshot
 	cfg := p.Config
 	ages := s.Caps.Has(parse.CapWaitAges)
@@ -71,6 +84,11 @@ func reportSite(p *detect.Pass, a *lockwait.Analysis, site *lockwait.Site) {
 	if stall != nil {
 		sev = detect.SeverityInfo
 		related = append(related, stall.Fingerprint())
+	}
+	if site.Culprit != nil && traced[site.Culprit.Function] != "" {
+		// The trace rule reports this lock over the whole trace.
+		sev = detect.SeverityInfo
+		related = append(related, traced[site.Culprit.Function])
 	}
 
 	f := detect.Finding{

@@ -51,6 +51,26 @@
 // default): profiles accumulate from the start of the program and do not
 // record over how long.
 //
+// # Execution traces
+//
+// A runtime execution trace records every lock wait, how long it lasted
+// and who ended it, so contention is measured over the trace rather than
+// guessed from one moment. For each sync.Mutex or sync.RWMutex blocking
+// site of the Timeline (with a stack) the finding gives the total wait,
+// the number of waits, their p50, p99 and maximum, the goroutines still
+// waiting at the end, and the top unblocker (the stack whose Unlock woke
+// the most waiters, named by its first frame in the program's own code)
+// as the holder, with the trace's range (0 to its length, as go tool trace
+// shows offsets). The rule: at least one wait ended during the trace (a
+// site whose waiters never moved is a stall, for the goroutine rules and
+// the deadlock detector), and the total wait is at least
+// Config.ContentionMinDelay (1s) and at least TraceMinShare (10%) of the
+// trace's goroutine-time, its duration × the goroutines alive at the end:
+// warning, critical from half of it; confidence likely. A busy lock that
+// many goroutines take briefly stays far below a tenth of their time. The
+// goroutine rules' finding for the queue at the end of the same trace and
+// the same culprit drops to info, with the trace finding in Related.
+//
 // # False positives it avoids
 //
 // A few goroutines briefly waiting on a lock (no age printed, fewer than

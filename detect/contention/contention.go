@@ -39,20 +39,25 @@ func run(p *detect.Pass) error {
 	if s.Contention != nil {
 		reportProfile(p)
 	}
+	var a *lockwait.Analysis
+	if len(s.Goroutines) > 0 && !lockwait.IsDeadlockCrash(s.Crash) { // a deadlock crash is the deadlock detector's
+		a = lockwait.Analyze(s, p.Groups, lockwait.StallAge)
+	}
 	// Trace findings first: a goroutine-rule finding at the same culprit
-	// (the queue at the end of the same trace) points at them.
+	// (the queue at the end of the same trace) points at them, and they
+	// show its suspected holder.
 	traced := map[string]string{} // culprit function -> fingerprint of the trace finding
 	for _, ts := range traceLockSites(s, p.Config) {
 		f := traceLockFinding(s, ts)
 		if f.Culprit != nil {
 			traced[f.Culprit.Function] = detect.Fingerprint(name, f.Kind, f.Key, f.Culprit, f.CreatedBy)
+			addEndHolder(s, a, f.Culprit.Function, &f)
 		}
 		p.Report(f)
 	}
-	if len(s.Goroutines) == 0 || lockwait.IsDeadlockCrash(s.Crash) {
-		return nil // a deadlock crash is the deadlock detector's
+	if a == nil {
+		return nil
 	}
-	a := lockwait.Analyze(s, p.Groups, lockwait.StallAge)
 	for _, site := range a.Sites {
 		reportSite(p, a, site, traced)
 	}
@@ -330,4 +335,31 @@ func remedy(site *lockwait.Site, holders []lockwait.Holder) string {
 		b.WriteString(" If no goroutine holds the lock, an Unlock is missing on some return path (use defer mu.Unlock()).")
 	}
 	return b.String()
+}
+
+// addEndHolder adds to a trace finding the suspected holder that the
+// goroutines alive at the end of the trace show for the same culprit.
+func addEndHolder(s *parse.Snapshot, a *lockwait.Analysis, culprit string, f *detect.Finding) {
+	if a == nil {
+		return
+	}
+	for _, site := range a.Sites {
+		if site.Culprit == nil || site.Culprit.Function != culprit || a.StallOf(site) != nil {
+			continue
+		}
+		holders := a.Holders(site)
+		for _, h := range holders {
+			if h.Wait != nil {
+				continue
+			}
+			where := ""
+			if c := lockwait.Where(h.Group.Stack); c != nil {
+				where = " in " + words.Func(c.Function)
+			}
+			f.Title += fmt.Sprintf("; at the end, suspected holder %s%s", lockwait.Doing(h.Op, h.Group.State), where)
+			f.Stacks = append(f.Stacks, detect.EvidenceOf(s, h.Group, "at the end of the trace, "+holderNote(site, h, holders)))
+			return
+		}
+		return
+	}
 }

@@ -69,7 +69,9 @@
 // warning, critical from half of it; confidence likely. A busy lock that
 // many goroutines take briefly stays far below a tenth of their time. The
 // goroutine rules' finding for the queue at the end of the same trace and
-// the same culprit drops to info, with the trace finding in Related.
+// the same culprit drops to info, with the trace finding in Related; the
+// trace finding adds its suspected holder (what the holder was doing when
+// the trace ended: the unblocker only says where the Unlock is).
 //
 // # False positives it avoids
 //

@@ -76,12 +76,12 @@ func traceLockFinding(s *parse.Snapshot, ts *traceLockSite) detect.Finding {
 		Kind:       detect.KindContention,
 		Severity:   sev,
 		Confidence: detect.ConfidenceLikely,
-		Count:      b.Blocks + b.Open,
+		Count:      b.Blocks + b.Open, // waits, not goroutines
 		Culprit:    ts.culprit,
 		Title:      headline,
 		Key:        "trace " + b.Reason,
 		Stacks: []detect.Evidence{{
-			Count: b.Blocks + b.Open,
+			Count: max(b.Open, 1), // goroutines; the note counts the waits
 			State: b.Reason,
 			Stack: b.Stack,
 			Note: fmt.Sprintf("waiters: %d waits ended during the trace (p50 %s, p99 %s, max %s), %d still waiting at the end (longest %s)",
@@ -106,7 +106,7 @@ func traceLockFinding(s *parse.Snapshot, ts *traceLockSite) detect.Finding {
 		}
 		f.Title += fmt.Sprintf("; released by %s (%d of %d wake-ups)", holder, h.Count, b.Blocks)
 		ev := detect.Evidence{
-			Count: h.Count,
+			Count: 1, // one goroutine shown; the note counts its wake-ups
 			Stack: h.Stack,
 			Note:  fmt.Sprintf("holder: the unlock that woke %d of the %d waits", h.Count, b.Blocks),
 		}

@@ -1,6 +1,8 @@
 package contention
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +77,45 @@ func TestTraceLockSites(t *testing.T) {
 				t.Errorf("evidence %+v, want waiters then the holder", f.Stacks)
 			}
 		})
+	}
+}
+
+// TestHotLockTraces: the captured hot-lock traces give one trace finding
+// naming the unblocker and the holder seen at the end, and the queue at
+// the end is info, Related to it.
+func TestHotLockTraces(t *testing.T) {
+	for _, path := range []string{
+		"../../fixtures/captured/go1.26.8/hot-lock/trace.out",
+		"../../fixtures/captured/go1.26.8/hot-lock/flightrecorder.trace",
+	} {
+		snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := detect.Run(context.Background(), snaps[0], []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var trace *detect.Finding
+		for i, f := range res.Findings {
+			if strings.HasPrefix(f.Key, "trace ") {
+				trace = &res.Findings[i]
+			}
+		}
+		if trace == nil {
+			t.Fatalf("%s: no trace finding in %d findings", path, len(res.Findings))
+		}
+		for _, want := range []string{"released by main.(*tokenCache).Get", "suspected holder sleeping in main.(*tokenCache).refreshLocked", "p99 "} {
+			if !strings.Contains(trace.Title, want) {
+				t.Errorf("%s: title %q lacks %q", path, trace.Title, want)
+			}
+		}
+		for _, f := range res.Findings {
+			if f.Key != trace.Key && f.Culprit != nil && f.Culprit.Function == "main.(*tokenCache).Get" {
+				if f.Severity != detect.SeverityInfo || !slices.Contains(f.Related, trace.Fingerprint) {
+					t.Errorf("%s: the queue at the end is %v, related %v; want info related to %s", path, f.Severity, f.Related, trace.Fingerprint)
+				}
+			}
+		}
 	}
 }

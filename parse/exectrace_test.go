@@ -402,12 +402,11 @@ func TestTraceFixturesAllRead(t *testing.T) {
 
 // traceCorpusFact is what SOURCES.md says of a real-world trace.
 type traceCorpusFact struct {
-	file                      string
-	version                   int
-	goroutines                int // created during the trace plus alive at its start
-	created, exited, blocked  int // -1: not stated
-	minGenerations, warnings  int
-	topBlockReason, topDetail string
+	file                     string
+	version                  int
+	goroutines               int // created during the trace plus alive at its start
+	created, exited, blocked int // -1: not stated
+	minGenerations           int
 }
 
 var traceCorpusFacts = []traceCorpusFact{

@@ -90,9 +90,7 @@ type dumpReader struct {
 	crashMarked    bool // the crashing goroutine of the current crash was marked
 	crashLines     int  // plain lines seen since the crash header
 	crashBlank     bool // a blank line followed the crash header
-	lastWasBlank   bool
-	orphanWarned   bool
-	goroutineFirst int // line of the current goroutine header
+	goroutineFirst int  // line of the current goroutine header
 	snapStartBytes int64
 	err            error // first error of a delegated profile reader
 	// frameless counts goroutine headers in snapshots dropped for having

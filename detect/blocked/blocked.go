@@ -74,8 +74,18 @@ func run(p *detect.Pass) error {
 	s := p.Snapshot
 	sites := collect(s, p.Groups)
 	exhausted := threadExhaustion(s.Crash)
+	reported := map[string]bool{} // culprits of the dump rules' findings
 	for _, st := range sites {
+		if st.long > 0 {
+			reported[st.culprit.Function] = true
+		}
 		reportSite(p, st)
+	}
+	for _, ts := range traceSites(s, p.Config) {
+		if reported[ts.culprit.Function] {
+			continue // the goroutine rules already report the call
+		}
+		p.Report(traceFinding(p, ts))
 	}
 	threads, bySyscall, byCgo, byLocked := 0, 0, 0, 0
 	for _, st := range sites {

@@ -217,7 +217,7 @@ func compare(dumps, root string) error {
 			if err := measure(cmd, &r); err != nil {
 				return fmt.Errorf("%s on %s: %w", c.name, path, err)
 			}
-			fmt.Fprintf(os.Stderr, "%-42s %s %7.0f MB/s %8s  %s\n", c.name, r.file, r.mbps(), mib(r.rss), r.out)
+			fmt.Fprintf(os.Stderr, "%-42s %s %7s MB/s %8s  %s\n", c.name, r.file, rate(r.mbps()), mib(r.rss), r.out)
 			results = append(results, r)
 		}
 	}
@@ -266,12 +266,19 @@ func printTable(w io.Writer, results []result) {
 			speed = fmt.Sprintf("%.2f", g.mbps()/r.mbps())
 			mem = fmt.Sprintf("%.2f", float64(g.rss)/float64(r.rss))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t\n", r.name, r.file, r.mbps(), mib(r.rss), speed, mem, r.out)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, r.file, rate(r.mbps()), mib(r.rss), speed, mem, r.out)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\ngorensic speed × = gorensic parse+group MB/s ÷ the row's MB/s (above 1: gorensic faster);")
 	fmt.Fprintln(w, "gorensic memory × = gorensic parse+group peak RSS ÷ the row's (below 1: gorensic smaller).")
 	fmt.Fprintf(w, "%s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+}
+
+func rate(mbps float64) string {
+	if mbps < 10 {
+		return fmt.Sprintf("%.1f", mbps)
+	}
+	return fmt.Sprintf("%.0f", mbps)
 }
 
 func mib(b int64) string {

@@ -51,6 +51,11 @@ func TestCorpus(t *testing.T) {
 		// 733 pooled HTTP client connections (readLoop + writeLoop).
 		{"goroutine-pprof/scorestack-dynamicbeat-1481-debug0.pb.gz", -1, "", 0},
 		{"goroutine-pprof/ztsfc-http-pep-401-debug0.pb.gz", -1, "", 0},
+		// Execution traces: 6,491 goroutines created and 6,483 exited in
+		// one second is churn; 10,101 spawned in a burst of which 10,000
+		// exit is a finished burst, info only.
+		{"traces/real-world/go1.23-service-courier-6538-goroutines.trace", -1, "", 0},
+		{"traces/real-world/go1.11fmt-goto-many-goroutines.trace", -1, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {

@@ -64,6 +64,49 @@
 //   - goroutineleak profiles at debug=0 and debug=1 hold only the leaked
 //     goroutines, not the program's population: nothing is reported.
 //
+// # Execution traces
+//
+// A runtime execution trace shows what a dump cannot: when each goroutine
+// was created and when it exited. The trace rule reads the Timeline's
+// creation sites: a go statement (with the goroutines of the same start
+// function that already existed when tracing started, which the trace
+// cannot attribute to a go statement) is reported, confidence likely,
+// warning (critical with ten times RunawayMinCount alive at the end and
+// the share), when:
+//
+//   - its live count grew by Config.RunawayMinCount or more during the
+//     trace (alive at the end minus alive at the start); or
+//   - it holds at least RunawayMinCount and RunawayMinShare of the
+//     goroutines alive at the end, and it created more goroutines during
+//     the trace than exited, by a tenth of its count at the end (the
+//     creation rate outpaces the exits).
+//
+// The title cites the creation rate, the time range of the creations as
+// offsets into the trace, and the live counts: "1,500 goroutines created
+// by main.(*consumer).run at 2,976/s between 200ms and 704ms; 1,496 alive
+// at the end (0 at the start, peak 1,500, 99% of all)"; the metrics add
+// the peak creation rate over one bucket and when the peak live count
+// was reached.
+//
+// Goroutines that all existed before tracing started (a runaway that
+// happened before the trace, as in a short trace of a process already
+// full of goroutines) have no creation events: a start function holding
+// RunawayMinCount and RunawayMinShare of the goroutines at the end is
+// reported from the end state, as debug=0 and debug=1 profiles are, by
+// the function they run, confidence possible.
+//
+// A finished burst, a site that created RunawayMinCount or more and had
+// as many alive at once but whose goroutines exited again (10,101 spawned
+// in a burst, 10,000 of them done within the trace), is info: nothing is
+// stuck, but the peak and the rate are worth knowing. Churn, goroutines
+// created and exiting at the same pace (6,491 created and 6,483 exited in
+// a second, never many alive at once), is not reported at all.
+// Connection-bound sites (net/http, http2, gRPC, net/rpc) and sites whose
+// goroutines mostly wait for network input are left to the rules above.
+// Where the goroutine rules report the same go statement, the trace
+// finding replaces theirs and is no more severe than they judged it (a
+// capacity fact or a fixed pool stays info).
+//
 // # Examples
 //
 //   - An erigon node's debug=1 profile: 12,096 of 20,161 goroutines (60%)

@@ -1,0 +1,95 @@
+package runaway
+
+import (
+	"bytes"
+	"context"
+	"runtime/trace"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/parse"
+)
+
+// pileUp blocks until release is closed.
+func pileUp(release <-chan struct{}) { <-release }
+
+// churn exits at once.
+func churn(wg *sync.WaitGroup) { wg.Done() }
+
+// spawnAll starts n goroutines that pile up and n that exit at once, then
+// waits for more work (a consumer still in its loop, not a constructor
+// that returned).
+func spawnAll(n int, release <-chan struct{}, wg *sync.WaitGroup, spawned chan<- struct{}) {
+	for i := range n {
+		go pileUp(release)
+		wg.Add(1)
+		go churn(wg)
+		if i%100 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	spawned <- struct{}{}
+	<-release
+}
+
+// TestTraceRunawayCaptured captures a real execution trace while one go
+// statement piles up goroutines and another churns, and checks that the
+// trace rule reports the first, with its rate and time range, and not the
+// second.
+func TestTraceRunawayCaptured(t *testing.T) {
+	if trace.IsEnabled() {
+		t.Skip("tracing already enabled")
+	}
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Skip("cannot trace:", err)
+	}
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	time.Sleep(5 * time.Millisecond)
+	spawned := make(chan struct{})
+	go spawnAll(1200, release, &wg, spawned)
+	<-spawned
+	wg.Wait()
+	time.Sleep(10 * time.Millisecond)
+	trace.Stop()
+	close(release)
+
+	snaps, err := parse.Read(context.Background(), "trace.out", &buf, parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := detect.Run(context.Background(), snaps[0], []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *detect.Finding
+	for i, f := range res.Findings {
+		if f.Severity < detect.SeverityWarning {
+			continue
+		}
+		if f.Culprit == nil || !strings.HasSuffix(f.Culprit.Function, ".spawnAll") {
+			t.Errorf("unexpected finding %v %q", f.Severity, f.Title)
+			continue
+		}
+		found = &res.Findings[i]
+	}
+	if found == nil {
+		for _, f := range res.Findings {
+			t.Log(f.Severity, f.Title)
+		}
+		t.Fatalf("no runaway finding for spawnAll; findings: %d", len(res.Findings))
+	}
+	if found.Metrics["created"] < 1200 || found.Metrics["alive_at_end"] < 1200 || found.Metrics["rate_per_s"] <= 0 {
+		t.Errorf("metrics %v", found.Metrics)
+	}
+	for _, want := range []string{"goroutines created by", "/s between", "alive at the end"} {
+		if !strings.Contains(found.Title, want) {
+			t.Errorf("title lacks %q: %s", want, found.Title)
+		}
+	}
+	t.Log(found.Title)
+}

@@ -50,26 +50,27 @@
 // shows instead every system and cgo call that lasted 10ms or more (the
 // Timeline's long-call list) with its start, its length and whether the
 // goroutine lost its P to another thread meanwhile. The trace rule is
-// relative to the trace: a call is reported when it lasted at least half
-// the trace and at least 100ms (never more than Config.SyscallMinWait, so
-// a trace of hours keeps the dump threshold), or is still in progress at
-// the end with that length. Calls are grouped as above (system calls by
-// the first frame of the program's code, cgo calls by the Go frame that
-// calls into C), one call per goroutine, the longest. The finding is a
-// warning, "likely" when a call was still in progress when the trace
-// ended (the thread is still held), "possible" when all of them returned;
-// critical from twelve times SyscallMinWait. The title cites the offsets
-// into the trace that the calls spanned ("for the whole 1.002s trace"),
-// how many times the scheduler handed a stuck goroutine's P to another
-// thread, and the scheduler latency over the trace (p50 and p99 of the
-// time runnable goroutines waited for a P), which shows whether the held
-// threads starved the rest of the program; the evidence holds each call's
-// stack and offsets. The runtime's service loops (os/signal's
-// signal_recv), runtime-only stacks and the by-design blockers above are
+// relative to the trace: a call is reported when it lasted (or, still in
+// progress at the end, had lasted) at least half the trace and at least
+// 100ms, a threshold never above Config.SyscallMinWait, so that a trace
+// of hours keeps the dump threshold. Calls are grouped as above (system
+// calls by the first frame of the program's code, cgo calls by the Go
+// frame that calls into C), one call per goroutine, its longest. The
+// finding is a warning, "likely" when a call was still in progress when
+// the trace ended (the thread is still held), "possible" when all of
+// them returned; critical from twelve times SyscallMinWait. The title
+// cites the offsets into the trace that the calls spanned ("for the
+// whole 1.002s trace"), how many of the stuck goroutines lost their P to
+// another thread (the scheduler's hand-off), and the scheduler latency
+// over the whole trace (p50 and p99 of the time runnable goroutines
+// waited for a P), which shows whether the held threads starved the rest
+// of the program; the evidence holds each call's stack and offsets. The
+// runtime's service loops (os/signal's signal_recv), runtime-only stacks and the by-design blockers above are
 // left out or capped at info as in dumps; reads and writes of a few
 // hundred milliseconds in a trace of seconds (a log shipper's pipe) stay
 // under the threshold. When the goroutine rules already report the same
-// culprit, the trace rule adds nothing.
+// culprit, the trace rule adds nothing. The thread-burst rule counts the
+// goroutines in calls at the end of the trace like a dump's.
 //
 // # False positives it avoids
 //

@@ -189,8 +189,11 @@ func traceTitle(tl *parse.Timeline, ts *traceSite, first, last time.Duration) st
 	case ts.ongoing > 0:
 		fmt.Fprintf(&b, ", %d still in the call at the end", ts.ongoing)
 	}
-	if ts.lostP > 0 {
-		fmt.Fprintf(&b, "; the scheduler handed their P to another thread %s", words.N(ts.lostP, "time"))
+	switch {
+	case ts.lostP == 1 && ts.count == 1:
+		b.WriteString("; it lost its P to another thread")
+	case ts.lostP > 0:
+		fmt.Fprintf(&b, "; %d of them lost their P to another thread", ts.lostP)
 	}
 	if tl.SchedLatency.Count > 0 {
 		fmt.Fprintf(&b, "; runnable goroutines waited p50 %s, p99 %s for a P", offset(tl.SchedLatency.Quantile(0.5)), offset(tl.SchedLatency.Quantile(0.99)))

@@ -92,7 +92,7 @@ func TestTraceFinding(t *testing.T) {
 	if f.Severity != detect.SeverityWarning || f.Confidence != detect.ConfidenceLikely || f.Count != 2 {
 		t.Errorf("severity %v confidence %v count %d, want warning likely 2", f.Severity, f.Confidence, f.Count)
 	}
-	for _, want := range []string{"2 goroutines in system call read", "main.readRecord", "still in the call at the end", "handed their P to another thread 1 time", "p99"} {
+	for _, want := range []string{"2 goroutines in system call read", "main.readRecord", "still in the call at the end", "1 of them lost their P to another thread", "p99"} {
 		if !strings.Contains(f.Title, want) {
 			t.Errorf("title lacks %q: %s", want, f.Title)
 		}

@@ -18,7 +18,7 @@ func TestFixtures(t *testing.T) {
 // sections.
 func TestDoc(t *testing.T) {
 	doc := runaway.Detector.Doc
-	for _, want := range []string{"Package runaway finds", "# What it reports", "stays quiet on", "# Remedy"} {
+	for _, want := range []string{"Package runaway finds", "# What it reports", "stays quiet on", "# Execution traces", "# Remedy"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("Doc lacks %q:\n%s", want, doc)
 		}

@@ -1,16 +1,13 @@
 package leak
 
 import (
-	"bytes"
-	"context"
-	"runtime/trace"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorensic/gorensic/detect"
-	"github.com/gorensic/gorensic/parse"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 )
 
 // leakySend blocks sending on an unbuffered channel nobody reads until the
@@ -29,13 +26,7 @@ func servedWorker(jobs <-chan int, wg *sync.WaitGroup) {
 // checks that the trace rule reports the senders, with offsets, and not
 // the pool.
 func TestTraceLeakCaptured(t *testing.T) {
-	if trace.IsEnabled() {
-		t.Skip("tracing already enabled")
-	}
-	var buf bytes.Buffer
-	if err := trace.Start(&buf); err != nil {
-		t.Skip("cannot trace:", err)
-	}
+	stop := dumptest.StartTrace(t)
 	nobody := make(chan int)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -49,7 +40,7 @@ func TestTraceLeakCaptured(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(10 * time.Millisecond)
-	trace.Stop()
+	snap := stop()
 	// Release everything the test started.
 	for range 30 {
 		<-nobody
@@ -57,28 +48,7 @@ func TestTraceLeakCaptured(t *testing.T) {
 	close(jobs)
 	wg.Wait()
 
-	snaps, err := parse.Read(context.Background(), "trace.out", &buf, parse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := detect.Run(context.Background(), snaps[0], []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found *detect.Finding
-	for i, f := range res.Findings {
-		if f.Severity < detect.SeverityWarning {
-			continue
-		}
-		if f.Culprit == nil || !strings.HasSuffix(f.Culprit.Function, ".leakySend") {
-			t.Errorf("unexpected finding %v %q", f.Severity, f.Title)
-			continue
-		}
-		found = &res.Findings[i]
-	}
-	if found == nil {
-		t.Fatalf("no leak finding for leakySend; findings: %d", len(res.Findings))
-	}
+	found := dumptest.Only(t, dumptest.RunSnapshots(t, Detector, snap), ".leakySend")
 	if found.Count != 30 || found.Confidence != detect.ConfidenceLikely || !strings.Contains(found.Title, "entering it between") {
 		t.Errorf("finding %d %v %q", found.Count, found.Confidence, found.Title)
 	}

@@ -1,16 +1,12 @@
 package runaway
 
 import (
-	"bytes"
-	"context"
-	"runtime/trace"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/gorensic/gorensic/detect"
-	"github.com/gorensic/gorensic/parse"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 )
 
 // pileUp blocks until release is closed.
@@ -40,13 +36,7 @@ func spawnAll(n int, release <-chan struct{}, wg *sync.WaitGroup, spawned chan<-
 // trace rule reports the first, with its rate and time range, and not the
 // second.
 func TestTraceRunawayCaptured(t *testing.T) {
-	if trace.IsEnabled() {
-		t.Skip("tracing already enabled")
-	}
-	var buf bytes.Buffer
-	if err := trace.Start(&buf); err != nil {
-		t.Skip("cannot trace:", err)
-	}
+	stop := dumptest.StartTrace(t)
 	release := make(chan struct{})
 	var wg sync.WaitGroup
 	time.Sleep(5 * time.Millisecond)
@@ -55,34 +45,10 @@ func TestTraceRunawayCaptured(t *testing.T) {
 	<-spawned
 	wg.Wait()
 	time.Sleep(10 * time.Millisecond)
-	trace.Stop()
+	snap := stop()
 	close(release)
 
-	snaps, err := parse.Read(context.Background(), "trace.out", &buf, parse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := detect.Run(context.Background(), snaps[0], []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found *detect.Finding
-	for i, f := range res.Findings {
-		if f.Severity < detect.SeverityWarning {
-			continue
-		}
-		if f.Culprit == nil || !strings.HasSuffix(f.Culprit.Function, ".spawnAll") {
-			t.Errorf("unexpected finding %v %q", f.Severity, f.Title)
-			continue
-		}
-		found = &res.Findings[i]
-	}
-	if found == nil {
-		for _, f := range res.Findings {
-			t.Log(f.Severity, f.Title)
-		}
-		t.Fatalf("no runaway finding for spawnAll; findings: %d", len(res.Findings))
-	}
+	found := dumptest.Only(t, dumptest.RunSnapshots(t, Detector, snap), ".spawnAll")
 	if found.Metrics["created"] < 1200 || found.Metrics["alive_at_end"] < 1200 || found.Metrics["rate_per_s"] <= 0 {
 		t.Errorf("metrics %v", found.Metrics)
 	}

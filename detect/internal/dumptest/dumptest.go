@@ -5,10 +5,13 @@
 package dumptest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"runtime/trace"
 	"strings"
 	"testing"
 
@@ -86,6 +89,12 @@ func Run(t testing.TB, d *detect.Detector, text string) []detect.Finding {
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
+	return RunSnapshots(t, d, snaps...)
+}
+
+// RunSnapshots runs d over every snapshot with the default config.
+func RunSnapshots(t testing.TB, d *detect.Detector, snaps ...*parse.Snapshot) []detect.Finding {
+	t.Helper()
 	var out []detect.Finding
 	for _, s := range snaps {
 		res, err := detect.Run(context.Background(), s, []*detect.Detector{d}, detect.DefaultConfig(), nil)
@@ -95,6 +104,75 @@ func Run(t testing.TB, d *detect.Detector, text string) []detect.Finding {
 		out = append(out, res.Findings...)
 	}
 	return out
+}
+
+// Findings reads path and runs d over every snapshot in it, failing the
+// test when the file cannot be read.
+func Findings(t testing.TB, d *detect.Detector, path string) []detect.Finding {
+	t.Helper()
+	snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return RunSnapshots(t, d, snaps...)
+}
+
+// Corpus returns dir, a directory of the shared corpus (e.g.
+// "../../../shared/corpus"), skipping the test when it is absent.
+func Corpus(t testing.TB, dir string) string {
+	t.Helper()
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("corpus not available at %s (%v): the shared corpus is not part of the repository", dir, err)
+	}
+	return dir
+}
+
+// StartTrace starts an execution trace of this process, skipping the test
+// when tracing is already on or cannot start. The returned stop ends the
+// trace and parses it.
+func StartTrace(t testing.TB) (stop func() *parse.Snapshot) {
+	t.Helper()
+	if trace.IsEnabled() {
+		t.Skip("tracing already enabled")
+	}
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Skip("cannot trace:", err)
+	}
+	return func() *parse.Snapshot {
+		t.Helper()
+		trace.Stop()
+		snaps, err := parse.Read(context.Background(), "trace.out", &buf, parse.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snaps[0]
+	}
+}
+
+// Only checks that every finding at warning or above has a culprit whose
+// function ends in suffix, and returns the last of them; it fails the
+// test, listing the findings, when there is none.
+func Only(t testing.TB, fs []detect.Finding, suffix string) *detect.Finding {
+	t.Helper()
+	var found *detect.Finding
+	for i, f := range fs {
+		if f.Severity < detect.SeverityWarning {
+			continue
+		}
+		if f.Culprit == nil || !strings.HasSuffix(f.Culprit.Function, suffix) {
+			t.Errorf("unexpected finding %v %q", f.Severity, f.Title)
+			continue
+		}
+		found = &fs[i]
+	}
+	if found == nil {
+		for _, f := range fs {
+			t.Log(f.Severity, f.Title)
+		}
+		t.Fatalf("no finding for %s; findings: %d", strings.TrimPrefix(suffix, "."), len(fs))
+	}
+	return found
 }
 
 // Describe formats findings one per line for failure messages.
@@ -201,15 +279,7 @@ func RunFile(t testing.TB, d *detect.Detector, path string) []detect.Finding {
 	if err != nil {
 		return nil // unreadable inputs are the parser's tests' business
 	}
-	var out []detect.Finding
-	for _, s := range snaps {
-		res, err := detect.Run(context.Background(), s, []*detect.Detector{d}, detect.DefaultConfig(), nil)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, res.Findings...)
-	}
-	return out
+	return RunSnapshots(t, d, snaps...)
 }
 
 // Expect is what a corpus file must yield: its top finding, at least at

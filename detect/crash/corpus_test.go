@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 	"github.com/gorensic/gorensic/parse"
 )
 
@@ -25,22 +26,12 @@ func corpusFindings(t *testing.T, name string) []detect.Finding {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	var out []detect.Finding
-	for _, s := range snaps {
-		res, err := detect.Run(context.Background(), s, []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, res.Findings...)
-	}
-	return out
+	return dumptest.RunSnapshots(t, Detector, snaps...)
 }
 
 func skipWithoutCorpus(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("corpus not available at %s (%v): the shared corpus is not part of the repository", corpusDir, err)
-	}
+	dumptest.Corpus(t, corpusDir)
 }
 
 func TestCorpusCrashes(t *testing.T) {

@@ -1,31 +1,18 @@
 package crash
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gorensic/gorensic/detect"
-	"github.com/gorensic/gorensic/parse"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 )
 
 // findings runs the detector over every snapshot of a file.
 func findings(t *testing.T, path string) []detect.Finding {
 	t.Helper()
-	snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var out []detect.Finding
-	for _, s := range snaps {
-		res, err := detect.Run(context.Background(), s, []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, res.Findings...)
-	}
-	return out
+	return dumptest.Findings(t, Detector, path)
 }
 
 // TestRealCrashes checks every crash class on real go1.26 output

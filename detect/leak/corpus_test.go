@@ -1,14 +1,12 @@
 package leak_test
 
 import (
-	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 	"github.com/gorensic/gorensic/detect/leak"
-	"github.com/gorensic/gorensic/parse"
 )
 
 const corpus = "../../../shared/corpus"
@@ -17,9 +15,7 @@ const corpus = "../../../shared/corpus"
 // is known (corpus SOURCES.md): what it must find, and the healthy or
 // foreign dumps on which it must report nothing at warning or above.
 func TestCorpus(t *testing.T) {
-	if _, err := os.Stat(corpus); err != nil {
-		t.Skipf("corpus not found at %s (it lives outside the repository): %v", corpus, err)
-	}
+	dumptest.Corpus(t, corpus)
 	tests := []struct {
 		file    string
 		sev     detect.Severity // of the top leak finding; -1: none at warning or above
@@ -58,7 +54,7 @@ func TestCorpus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
-			fs := run(t, filepath.Join(corpus, tt.file))
+			fs := dumptest.Findings(t, leak.Detector, filepath.Join(corpus, tt.file))
 			var top *detect.Finding
 			for i := range fs {
 				if fs[i].Severity >= detect.SeverityWarning {
@@ -77,21 +73,4 @@ func TestCorpus(t *testing.T) {
 			}
 		})
 	}
-}
-
-func run(t *testing.T, path string) []detect.Finding {
-	t.Helper()
-	snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []detect.Finding
-	for _, s := range snaps {
-		res, err := detect.Run(context.Background(), s, []*detect.Detector{leak.Detector}, detect.DefaultConfig(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, res.Findings...)
-	}
-	return out
 }

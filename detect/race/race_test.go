@@ -2,36 +2,19 @@ package race
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 	"github.com/gorensic/gorensic/parse"
 )
 
 func findings(t *testing.T, path string) []detect.Finding {
 	t.Helper()
-	snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return runAll(t, snaps)
-}
-
-func runAll(t *testing.T, snaps []*parse.Snapshot) []detect.Finding {
-	t.Helper()
-	var out []detect.Finding
-	for _, s := range snaps {
-		res, err := detect.Run(context.Background(), s, []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, res.Findings...)
-	}
-	return out
+	return dumptest.Findings(t, Detector, path)
 }
 
 func fn(f *parse.Frame) string {
@@ -169,15 +152,13 @@ func parseText(t *testing.T, text string) []detect.Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return runAll(t, snaps)
+	return dumptest.RunSnapshots(t, Detector, snaps...)
 }
 
 const corpusDir = "../../../shared/corpus/dumps"
 
 func TestCorpus(t *testing.T) {
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("corpus not available at %s (%v): the shared corpus is not part of the repository", corpusDir, err)
-	}
+	dumptest.Corpus(t, corpusDir)
 	const core = "github.com/clearmatics/autonity/consensus/tendermint/core."
 	tests := []struct {
 		file  string

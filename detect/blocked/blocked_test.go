@@ -9,23 +9,6 @@ import (
 	"github.com/gorensic/gorensic/detect/internal/dumptest"
 )
 
-func gs(first, n int, g dumptest.G) []dumptest.G {
-	out := make([]dumptest.G, n)
-	for i := range out {
-		out[i] = g
-		out[i].ID = first + i
-	}
-	return out
-}
-
-func cat(parts ...[]dumptest.G) []dumptest.G {
-	var out []dumptest.G
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
-
 const byMain = "main.main /app/main.go:90 in goroutine 1"
 
 var (
@@ -54,7 +37,7 @@ var (
 		"os/signal.signal_recv /usr/local/go/src/runtime/sigqueue.go:152",
 		"os/signal.loop /usr/local/go/src/os/signal/signal_unix.go:23"),
 		CreatedBy: "os/signal.Notify.func1.1 /usr/local/go/src/os/signal/signal.go:151 in goroutine 1"}
-	idle = gs(200, 5, dumptest.G{State: "chan receive", Minutes: 30,
+	idle = dumptest.Gs(200, 5, dumptest.G{State: "chan receive", Minutes: 30,
 		Frames: dumptest.Stack(dumptest.ChanRecv, "main.worker /app/main.go:40"), CreatedBy: byMain})
 )
 
@@ -76,13 +59,13 @@ func TestSites(t *testing.T) {
 		{"hung child process for days", one(304, hungChild),
 			"k8s.io/kubernetes/pkg/util/mount.(*NsenterMounter).IsLikelyNotMountPoint", detect.SeverityCritical, detect.ConfidenceLikely, 1,
 			[]string{"system call wait4 for 3d17h", "waiting for a child process to exit"}},
-		{"pipe readers stuck a minute", cat(gs(10, 3, pipeRead(1)), idle),
+		{"pipe readers stuck a minute", dumptest.Cat(dumptest.Gs(10, 3, pipeRead(1)), idle),
 			"main.readRecord", detect.SeverityWarning, detect.ConfidencePossible, 3, []string{"3 goroutines in system call read for 1m", "each holding an OS thread"}},
-		{"pipe readers stuck past SyscallMinWait", gs(10, 3, pipeRead(7)),
+		{"pipe readers stuck past SyscallMinWait", dumptest.Gs(10, 3, pipeRead(7)),
 			"main.readRecord", detect.SeverityWarning, detect.ConfidenceLikely, 3, nil},
-		{"syscalls of seconds are normal", cat(gs(10, 3, pipeRead(0)), idle), "", 0, 0, 0, nil},
-		{"signal handling is a service loop", cat(one(5, signals), idle), "", 0, 0, 0, nil},
-		{"C call blocked a minute", gs(10, 2, cgoCall(1, false, "main.query /app/main.go:70")),
+		{"syscalls of seconds are normal", dumptest.Cat(dumptest.Gs(10, 3, pipeRead(0)), idle), "", 0, 0, 0, nil},
+		{"signal handling is a service loop", dumptest.Cat(one(5, signals), idle), "", 0, 0, 0, nil},
+		{"C call blocked a minute", dumptest.Gs(10, 2, cgoCall(1, false, "main.query /app/main.go:70")),
 			"main.query", detect.SeverityWarning, detect.ConfidencePossible, 2, []string{"blocked in C function legacy_query for 1m, called from main.query"}},
 		{"main goroutine locked in a C event loop is by design", one(1, cgoCall(300, true, "main.main /app/main.go:20")),
 			"main.main", detect.SeverityInfo, detect.ConfidencePossible, 1, []string{"by design"}},
@@ -159,7 +142,7 @@ func TestThreadExhaustionCrash(t *testing.T) {
 		"runtime: program exceeds 10000-thread limit\nfatal error: thread exhaustion\n\n":                                                                                 "thread exhaustion",
 		"runtime: failed to create new OS thread (have 2049 already; errno=11)\nruntime: may need to increase max user processes (ulimit -u)\nfatal error: newosproc\n\n": "thread creation failed",
 	} {
-		fs := dumptest.Run(t, Detector, header+dumptest.Dump(gs(10, 40, pipeRead(0))...))
+		fs := dumptest.Run(t, Detector, header+dumptest.Dump(dumptest.Gs(10, 40, pipeRead(0))...))
 		if len(fs) != 1 {
 			t.Fatalf("%s: got:\n%s", title, dumptest.Describe(fs))
 		}

@@ -8,37 +8,20 @@ import (
 	"github.com/gorensic/gorensic/detect/internal/dumptest"
 )
 
-func gs(first, n int, g dumptest.G) []dumptest.G {
-	out := make([]dumptest.G, n)
-	for i := range out {
-		out[i] = g
-		out[i].ID = first + i
-	}
-	return out
-}
-
-func cat(parts ...[]dumptest.G) []dumptest.G {
-	var out []dumptest.G
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
-
 const byMain = "main.main /app/main.go:90 in goroutine 1"
 
 var (
 	getWaiters = func(n, minutes int) []dumptest.G {
-		return gs(10, n, dumptest.G{State: "sync.Mutex.Lock", Minutes: minutes,
+		return dumptest.Gs(10, n, dumptest.G{State: "sync.Mutex.Lock", Minutes: minutes,
 			Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*tokenCache).Get /app/main.go:80", "main.handle /app/main.go:100"),
 			CreatedBy: byMain})
 	}
 	getHolder = []dumptest.G{{ID: 9, State: "sleep",
 		Frames:    dumptest.Stack(dumptest.Sleep, "main.(*tokenCache).refreshLocked /app/main.go:88", "main.(*tokenCache).Get /app/main.go:82", "main.handle /app/main.go:100"),
 		CreatedBy: byMain}}
-	idle = gs(200, 20, dumptest.G{State: "chan receive", Minutes: 30,
+	idle = dumptest.Gs(200, 20, dumptest.G{State: "chan receive", Minutes: 30,
 		Frames: dumptest.Stack(dumptest.ChanRecv, "main.worker /app/main.go:40"), CreatedBy: byMain})
-	wgWaiters = gs(300, 12, dumptest.G{State: "sync.WaitGroup.Wait", Minutes: 30,
+	wgWaiters = dumptest.Gs(300, 12, dumptest.G{State: "sync.WaitGroup.Wait", Minutes: 30,
 		Frames: dumptest.Stack("runtime.gopark /usr/local/go/src/runtime/proc.go:435",
 			"sync.runtime_SemacquireWaitGroup /usr/local/go/src/runtime/sema.go:114",
 			"sync.(*WaitGroup).Wait /usr/local/go/src/sync/waitgroup.go:206",
@@ -59,18 +42,18 @@ func TestDumps(t *testing.T) {
 	}{
 		{
 			name: "hot lock with its holder sleeping in the critical section",
-			gs:   cat(getWaiters(12, 0), getHolder, idle),
+			gs:   dumptest.Cat(getWaiters(12, 0), getHolder, idle),
 			want: []want{{"main.(*tokenCache).Get", detect.SeverityWarning, 12,
 				[]string{"12 goroutines waiting on a sync.Mutex in main.(*tokenCache).Get", "suspected holder sleeping in main.(*tokenCache).refreshLocked"}}},
 		},
 		{
 			name: "a few brief waiters are info",
-			gs:   cat(getWaiters(3, 0), idle),
+			gs:   dumptest.Cat(getWaiters(3, 0), idle),
 			want: []want{{"main.(*tokenCache).Get", detect.SeverityInfo, 3, []string{"3 goroutines"}}},
 		},
 		{
 			name: "one waiter with a minute is a warning",
-			gs:   cat(getWaiters(1, 1), getHolder),
+			gs:   dumptest.Cat(getWaiters(1, 1), getHolder),
 			want: []want{{"main.(*tokenCache).Get", detect.SeverityWarning, 1, []string{"for 1m", "suspected holder"}}},
 		},
 		{
@@ -82,8 +65,8 @@ func TestDumps(t *testing.T) {
 		},
 		{
 			name: "pending writer with readers queued behind it names the writer",
-			gs: cat(
-				gs(70, 6, dumptest.G{State: "sync.RWMutex.RLock", Minutes: 1,
+			gs: dumptest.Cat(
+				dumptest.Gs(70, 6, dumptest.G{State: "sync.RWMutex.RLock", Minutes: 1,
 					Frames: dumptest.Stack(dumptest.RLock, "main.(*configStore).Lookup /app/c.go:10"), CreatedBy: byMain}),
 				[]dumptest.G{{ID: 69, State: "sync.RWMutex.Lock", Minutes: 1,
 					Frames: dumptest.Stack(dumptest.WLock, "main.(*configStore).Reload /app/c.go:20"), CreatedBy: byMain}},
@@ -94,11 +77,11 @@ func TestDumps(t *testing.T) {
 		},
 		{
 			name: "WaitGroup and channel waiters are not lock contention",
-			gs:   cat(wgWaiters, idle),
+			gs:   dumptest.Cat(wgWaiters, idle),
 		},
 		{
 			name: "a lock stall is the deadlock detector's: info here",
-			gs: cat(gs(30, 2, dumptest.G{State: "sync.Mutex.Lock", Minutes: 3,
+			gs: dumptest.Cat(dumptest.Gs(30, 2, dumptest.G{State: "sync.Mutex.Lock", Minutes: 3,
 				Frames: dumptest.Stack(dumptest.MutexLock, "main.transfer /app/main.go:74"), CreatedBy: byMain})),
 			want: []want{{"main.transfer", detect.SeverityInfo, 2, []string{"lock stall"}}},
 		},
@@ -125,7 +108,7 @@ func TestDumps(t *testing.T) {
 }
 
 func TestStallRelated(t *testing.T) {
-	fs := dumptest.Run(t, Detector, dumptest.Dump(gs(30, 2, dumptest.G{State: "sync.Mutex.Lock", Minutes: 3,
+	fs := dumptest.Run(t, Detector, dumptest.Dump(dumptest.Gs(30, 2, dumptest.G{State: "sync.Mutex.Lock", Minutes: 3,
 		Frames: dumptest.Stack(dumptest.MutexLock, "main.transfer /app/main.go:74"), CreatedBy: byMain})...))
 	if len(fs) != 1 || len(fs[0].Related) != 1 || !strings.HasPrefix(fs[0].Related[0], "deadlock-") {
 		t.Fatalf("want one finding related to a deadlock finding:\n%s related=%v", dumptest.Describe(fs), fs)
@@ -133,7 +116,7 @@ func TestStallRelated(t *testing.T) {
 }
 
 func TestDeadlockCrashIsNotContention(t *testing.T) {
-	text := "fatal error: all goroutines are asleep - deadlock!\n\n" + dumptest.Dump(cat(getWaiters(12, 0))...)
+	text := "fatal error: all goroutines are asleep - deadlock!\n\n" + dumptest.Dump(dumptest.Cat(getWaiters(12, 0))...)
 	if fs := dumptest.Run(t, Detector, text); len(fs) != 0 {
 		t.Fatalf("findings in a deadlock crash:\n%s", dumptest.Describe(fs))
 	}

@@ -8,23 +8,6 @@ import (
 	"github.com/gorensic/gorensic/detect/internal/dumptest"
 )
 
-func gs(first, n int, g dumptest.G) []dumptest.G {
-	out := make([]dumptest.G, n)
-	for i := range out {
-		out[i] = g
-		out[i].ID = first + i
-	}
-	return out
-}
-
-func cat(parts ...[]dumptest.G) []dumptest.G {
-	var out []dumptest.G
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
-
 const byMain = "main.main /app/main.go:90 in goroutine 1"
 
 func TestCrash(t *testing.T) {
@@ -33,13 +16,13 @@ func TestCrash(t *testing.T) {
 			"sync.runtime_SemacquireWaitGroup /usr/local/go/src/runtime/sema.go:114",
 			"sync.(*WaitGroup).Wait /usr/local/go/src/sync/waitgroup.go:206",
 			"main.checksumAll /app/main.go:58", "main.main /app/main.go:75")}}
-	senders := gs(18, 4, dumptest.G{State: "chan send",
+	senders := dumptest.Gs(18, 4, dumptest.G{State: "chan send",
 		Frames: dumptest.Stack("runtime.gopark /usr/local/go/src/runtime/proc.go:435",
 			"runtime.chansend /usr/local/go/src/runtime/chan.go:283",
 			"runtime.chansend1 /usr/local/go/src/runtime/chan.go:161",
 			"main.checksumAll.func1 /app/main.go:55"),
 		CreatedBy: "main.checksumAll /app/main.go:51 in goroutine 1"})
-	text := "2026/01/01 checksumming 4 files\nfatal error: all goroutines are asleep - deadlock!\n\n" + dumptest.Dump(cat(mainWaits, senders)...)
+	text := "2026/01/01 checksumming 4 files\nfatal error: all goroutines are asleep - deadlock!\n\n" + dumptest.Dump(dumptest.Cat(mainWaits, senders)...)
 	fs := dumptest.Run(t, Detector, text)
 	if len(fs) != 1 {
 		t.Fatalf("got:\n%s", dumptest.Describe(fs))
@@ -60,7 +43,7 @@ func TestCrash(t *testing.T) {
 }
 
 func TestStalls(t *testing.T) {
-	idle := gs(200, 5, dumptest.G{State: "chan receive", Minutes: 30,
+	idle := dumptest.Gs(200, 5, dumptest.G{State: "chan receive", Minutes: 30,
 		Frames: dumptest.Stack(dumptest.ChanRecv, "main.worker /app/main.go:40"), CreatedBy: byMain})
 	cycle := func(minutes int) []dumptest.G {
 		return []dumptest.G{
@@ -72,14 +55,14 @@ func TestStalls(t *testing.T) {
 				CreatedBy: byMain},
 		}
 	}
-	transfers := gs(30, 2, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
+	transfers := dumptest.Gs(30, 2, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
 		Frames:    dumptest.Stack(dumptest.MutexLock, "main.transfer /app/main.go:74"),
 		CreatedBy: "main.runBatch /app/main.go:90 in goroutine 1"})
-	auditors := gs(40, 3, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
+	auditors := dumptest.Gs(40, 3, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
 		Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*account).Balance /app/main.go:55"),
 		CreatedBy: "main.runBatch /app/main.go:95 in goroutine 1"})
-	withHolder := cat(
-		gs(50, 4, dumptest.G{State: "sync.Mutex.Lock", Minutes: 5,
+	withHolder := dumptest.Cat(
+		dumptest.Gs(50, 4, dumptest.G{State: "sync.Mutex.Lock", Minutes: 5,
 			Frames: dumptest.Stack(dumptest.MutexLock, "main.(*db).Exec /app/db.go:20"), CreatedBy: byMain}),
 		[]dumptest.G{{ID: 49, State: "IO wait", Minutes: 5,
 			Frames: dumptest.Stack("internal/poll.runtime_pollWait /usr/local/go/src/runtime/netpoll.go:351",
@@ -94,19 +77,19 @@ func TestStalls(t *testing.T) {
 		count    int
 		title    string
 	}{
-		{"cycle between two methods, 12m", cat(cycle(12), idle), "main.(*index).Update", detect.SeverityCritical, detect.ConfidenceLikely, 2, "likely lock-order deadlock"},
-		{"cycle between two methods, 2m", cat(cycle(2), idle), "main.(*index).Update", detect.SeverityWarning, detect.ConfidenceLikely, 2, "each site's suspected holder waits at another"},
-		{"transfers and auditors, no holder", cat(transfers, auditors, idle), "main.transfer", detect.SeverityWarning, detect.ConfidencePossible, 5, "no goroutine that could release the locks"},
-		{"cycle under a minute is not yet a stall", cat(cycle(0), idle), "", 0, 0, 0, ""},
+		{"cycle between two methods, 12m", dumptest.Cat(cycle(12), idle), "main.(*index).Update", detect.SeverityCritical, detect.ConfidenceLikely, 2, "likely lock-order deadlock"},
+		{"cycle between two methods, 2m", dumptest.Cat(cycle(2), idle), "main.(*index).Update", detect.SeverityWarning, detect.ConfidenceLikely, 2, "each site's suspected holder waits at another"},
+		{"transfers and auditors, no holder", dumptest.Cat(transfers, auditors, idle), "main.transfer", detect.SeverityWarning, detect.ConfidencePossible, 5, "no goroutine that could release the locks"},
+		{"cycle under a minute is not yet a stall", dumptest.Cat(cycle(0), idle), "", 0, 0, 0, ""},
 		{"holder blocked in IO: contention, not deadlock", withHolder, "", 0, 0, 0, ""},
 		{"lone waiter", []dumptest.G{{ID: 7, State: "sync.Mutex.Lock", Minutes: 60,
 			Frames: dumptest.Stack(dumptest.MutexLock, "main.(*db).Exec /app/db.go:20"), CreatedBy: byMain}}, "", 0, 0, 0, ""},
 		{"re-lock in a recursive call", []dumptest.G{{ID: 7, State: "sync.Mutex.Lock", Minutes: 3,
 			Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*tree).walk /app/t.go:20", "main.(*tree).walk /app/t.go:28", "main.main /app/main.go:9"),
 			CreatedBy: ""}}, "main.(*tree).walk", detect.SeverityWarning, detect.ConfidenceLikely, 1, "not re-entrant"},
-		{"two lock calls of one function", cat(
-			gs(30, 1, dumptest.G{State: "sync.Mutex.Lock", Minutes: 4, Frames: dumptest.Stack(dumptest.MutexLock, "main.move /app/main.go:70"), CreatedBy: byMain}),
-			gs(31, 1, dumptest.G{State: "sync.Mutex.Lock", Minutes: 4, Frames: dumptest.Stack(dumptest.MutexLock, "main.move /app/main.go:74"), CreatedBy: byMain})),
+		{"two lock calls of one function", dumptest.Cat(
+			dumptest.Gs(30, 1, dumptest.G{State: "sync.Mutex.Lock", Minutes: 4, Frames: dumptest.Stack(dumptest.MutexLock, "main.move /app/main.go:70"), CreatedBy: byMain}),
+			dumptest.Gs(31, 1, dumptest.G{State: "sync.Mutex.Lock", Minutes: 4, Frames: dumptest.Stack(dumptest.MutexLock, "main.move /app/main.go:74"), CreatedBy: byMain})),
 			"main.move", detect.SeverityWarning, detect.ConfidenceLikely, 2, "two lock calls"},
 		{"idle program", idle, "", 0, 0, 0, ""},
 	}

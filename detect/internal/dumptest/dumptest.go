@@ -68,6 +68,25 @@ func Dump(gs ...G) string {
 	return b.String()
 }
 
+// Gs makes n goroutines from template g with IDs first, first+1, ...
+func Gs(first, n int, g G) []G {
+	out := make([]G, n)
+	for i := range out {
+		out[i] = g
+		out[i].ID = first + i
+	}
+	return out
+}
+
+// Cat joins lists of goroutines.
+func Cat(parts ...[]G) []G {
+	var out []G
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
 // Snapshot parses text, which must hold exactly one snapshot.
 func Snapshot(t testing.TB, text string) *parse.Snapshot {
 	t.Helper()

@@ -35,16 +35,6 @@ func TestClassAndEnclosing(t *testing.T) {
 	}
 }
 
-// gs builds n goroutines with consecutive IDs from the same template.
-func gs(first, n int, g dumptest.G) []dumptest.G {
-	out := make([]dumptest.G, n)
-	for i := range out {
-		out[i] = g
-		out[i].ID = first + i
-	}
-	return out
-}
-
 func analyze(t *testing.T, goroutines ...[]dumptest.G) *Analysis {
 	t.Helper()
 	var all []dumptest.G
@@ -67,7 +57,7 @@ func siteByCulprit(a *Analysis, fn string) *Site {
 const mainGo = "main.main /app/main.go:90 in goroutine 1"
 
 func TestHoldersAndStalls(t *testing.T) {
-	hotWaiters := gs(10, 12, dumptest.G{State: "sync.Mutex.Lock",
+	hotWaiters := dumptest.Gs(10, 12, dumptest.G{State: "sync.Mutex.Lock",
 		Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*tokenCache).Get /app/main.go:80", "main.handle /app/main.go:100"),
 		CreatedBy: mainGo})
 	hotHolder := []dumptest.G{{ID: 9, State: "sleep",
@@ -87,16 +77,16 @@ func TestHoldersAndStalls(t *testing.T) {
 		CreatedBy: mainGo}}
 
 	// The transfer(a, b) / transfer(b, a) shape, with auditors queued.
-	transfers := gs(30, 2, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
+	transfers := dumptest.Gs(30, 2, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
 		Frames:    dumptest.Stack(dumptest.MutexLock, "main.transfer /app/main.go:74"),
 		CreatedBy: "main.runBatch /app/main.go:90 in goroutine 1"})
-	auditors := gs(40, 3, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
+	auditors := dumptest.Gs(40, 3, dumptest.G{State: "sync.Mutex.Lock", Minutes: 2,
 		Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*account).Balance /app/main.go:55"),
 		CreatedBy: "main.runBatch /app/main.go:95 in goroutine 1"})
 
 	// Long waiters whose holder is blocked elsewhere: contention, not a
 	// stall.
-	slowWaiters := gs(50, 4, dumptest.G{State: "sync.Mutex.Lock", Minutes: 5,
+	slowWaiters := dumptest.Gs(50, 4, dumptest.G{State: "sync.Mutex.Lock", Minutes: 5,
 		Frames:    dumptest.Stack(dumptest.MutexLock, "main.(*legacyDB).Exec /app/db.go:20"),
 		CreatedBy: mainGo})
 	slowHolder := []dumptest.G{{ID: 49, State: "IO wait", Minutes: 5,
@@ -159,7 +149,7 @@ func TestHoldersAndStalls(t *testing.T) {
 		}
 	})
 	t.Run("short waits do not stall", func(t *testing.T) {
-		short := gs(30, 2, transfers[0])
+		short := dumptest.Gs(30, 2, transfers[0])
 		for i := range short {
 			short[i].Minutes = 0
 		}
@@ -168,7 +158,7 @@ func TestHoldersAndStalls(t *testing.T) {
 		}
 	})
 	t.Run("package-level closures share no enclosing function", func(t *testing.T) {
-		waiters := gs(80, 3, dumptest.G{State: "sync.Mutex.Lock",
+		waiters := dumptest.Gs(80, 3, dumptest.G{State: "sync.Mutex.Lock",
 			Frames: dumptest.Stack(dumptest.MutexLock, "main.init.func4 /app/main.go:63"), CreatedBy: mainGo})
 		other := []dumptest.G{{ID: 79, State: "chan receive",
 			Frames: dumptest.Stack(dumptest.ChanRecv, "main.init.func9 /app/main.go:90"), CreatedBy: mainGo}}
@@ -178,7 +168,7 @@ func TestHoldersAndStalls(t *testing.T) {
 		}
 	})
 	t.Run("pending writer merges readers", func(t *testing.T) {
-		readers := gs(70, 6, dumptest.G{State: "sync.RWMutex.RLock", Minutes: 1,
+		readers := dumptest.Gs(70, 6, dumptest.G{State: "sync.RWMutex.RLock", Minutes: 1,
 			Frames: dumptest.Stack(dumptest.RLock, "main.(*configStore).Lookup /app/c.go:10"), CreatedBy: mainGo})
 		writer := []dumptest.G{{ID: 69, State: "sync.RWMutex.Lock", Minutes: 1,
 			Frames: dumptest.Stack(dumptest.WLock, "main.(*configStore).Reload /app/c.go:20"), CreatedBy: mainGo}}

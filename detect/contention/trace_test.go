@@ -1,13 +1,13 @@
 package contention
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorensic/gorensic/detect"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 	"github.com/gorensic/gorensic/parse"
 )
 
@@ -88,29 +88,22 @@ func TestHotLockTraces(t *testing.T) {
 		"../../fixtures/captured/go1.26.8/hot-lock/trace.out",
 		"../../fixtures/captured/go1.26.8/hot-lock/flightrecorder.trace",
 	} {
-		snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := detect.Run(context.Background(), snaps[0], []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		fs := dumptest.Findings(t, Detector, path)
 		var trace *detect.Finding
-		for i, f := range res.Findings {
+		for i, f := range fs {
 			if strings.HasPrefix(f.Key, "trace ") {
-				trace = &res.Findings[i]
+				trace = &fs[i]
 			}
 		}
 		if trace == nil {
-			t.Fatalf("%s: no trace finding in %d findings", path, len(res.Findings))
+			t.Fatalf("%s: no trace finding in %d findings", path, len(fs))
 		}
 		for _, want := range []string{"released by main.(*tokenCache).Get", "suspected holder sleeping in main.(*tokenCache).refreshLocked", "p99 "} {
 			if !strings.Contains(trace.Title, want) {
 				t.Errorf("%s: title %q lacks %q", path, trace.Title, want)
 			}
 		}
-		for _, f := range res.Findings {
+		for _, f := range fs {
 			if f.Key != trace.Key && f.Culprit != nil && f.Culprit.Function == "main.(*tokenCache).Get" {
 				if f.Severity != detect.SeverityInfo || !slices.Contains(f.Related, trace.Fingerprint) {
 					t.Errorf("%s: the queue at the end is %v, related %v; want info related to %s", path, f.Severity, f.Related, trace.Fingerprint)

@@ -1,12 +1,9 @@
 package crash
 
 import (
-	"context"
-	"strings"
 	"testing"
 
-	"github.com/gorensic/gorensic/detect"
-	"github.com/gorensic/gorensic/parse"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 )
 
 // TestEdgeShapes checks hand-edited dumps for shapes the real captures do
@@ -85,18 +82,7 @@ func TestEdgeShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			snaps, err := parse.Read(context.Background(), "dump.txt", strings.NewReader(tt.dump), parse.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var fs []detect.Finding
-			for _, s := range snaps {
-				res, err := detect.Run(context.Background(), s, []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				fs = append(fs, res.Findings...)
-			}
+			fs := dumptest.Run(t, Detector, tt.dump)
 			if tt.key == "" {
 				if len(fs) != 0 {
 					t.Errorf("got %q, want no finding", fs[0].Title)

@@ -56,22 +56,7 @@ func TestCorpus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
 			fs := dumptest.Findings(t, runaway.Detector, filepath.Join(corpus, tt.file))
-			var top *detect.Finding
-			for i := range fs {
-				if fs[i].Severity >= detect.SeverityWarning {
-					top = &fs[i]
-					break
-				}
-			}
-			switch {
-			case tt.sev < 0 && top != nil:
-				t.Errorf("want nothing at warning or above, got %s %s: %s", top.Severity, top.Culprit.Function, top.Title)
-			case tt.sev < 0:
-			case top == nil:
-				t.Errorf("want a %s runaway at %s, got nothing at warning or above", tt.sev, tt.culprit)
-			case top.Severity != tt.sev || top.Culprit.Function != tt.culprit || top.Count < tt.count:
-				t.Errorf("top finding is %s %s count=%d (%s), want %s %s count>=%d", top.Severity, top.Culprit.Function, top.Count, top.Title, tt.sev, tt.culprit, tt.count)
-			}
+			dumptest.CheckTop(t, fs, "runaway", tt.sev, tt.culprit, tt.count)
 		})
 	}
 }

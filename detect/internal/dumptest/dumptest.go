@@ -301,6 +301,30 @@ func RunFile(t testing.TB, d *detect.Detector, path string) []detect.Finding {
 	return RunSnapshots(t, d, snaps...)
 }
 
+// CheckTop checks the top finding of fs, the first at warning or above:
+// with sev below zero there must be none; otherwise it must be at sev, in
+// culprit, with a count of at least count. what names the kind in
+// messages.
+func CheckTop(t testing.TB, fs []detect.Finding, what string, sev detect.Severity, culprit string, count int) {
+	t.Helper()
+	var top *detect.Finding
+	for i := range fs {
+		if fs[i].Severity >= detect.SeverityWarning {
+			top = &fs[i]
+			break
+		}
+	}
+	switch {
+	case sev < 0 && top != nil:
+		t.Errorf("want nothing at warning or above, got %s %s: %s", top.Severity, top.Culprit.Function, top.Title)
+	case sev < 0:
+	case top == nil:
+		t.Errorf("want a %s %s at %s, got nothing at warning or above", sev, what, culprit)
+	case top.Severity != sev || top.Culprit.Function != culprit || top.Count < count:
+		t.Errorf("top finding is %s %s count=%d (%s), want %s %s count>=%d", top.Severity, top.Culprit.Function, top.Count, top.Title, sev, culprit, count)
+	}
+}
+
 // Expect is what a corpus file must yield: its top finding, at least at
 // a severity.
 type Expect struct {

@@ -126,3 +126,20 @@ func EvidenceOf(s *parse.Snapshot, g *parse.Group, note string) Evidence {
 	}
 	return e
 }
+
+// GoroutineEvidence builds the evidence for one goroutine (a crashing
+// goroutine, a creator, a parent): its state, stack, ID, labels and wait
+// age, as far as the snapshot has them.
+func GoroutineEvidence(s *parse.Snapshot, g *parse.Goroutine, note string) Evidence {
+	e := Evidence{Count: 1, State: g.State, Stack: g.Stack, Note: note}
+	if s.Caps.Has(parse.CapGoroutineIDs) {
+		e.GoroutineIDs = []int64{g.ID}
+	}
+	if g.Labels != nil {
+		e.Labels = []*parse.Labels{g.Labels}
+	}
+	if s.Caps.Has(parse.CapWaitAges) {
+		e.Wait = &WaitStats{Min: g.Wait, Median: g.Wait, Max: g.Wait}
+	}
+	return e
+}

@@ -192,7 +192,7 @@ func analyze(s *parse.Snapshot, groups []*parse.Group) (detect.Finding, bool) {
 			f.Culprit = fr
 			f.CreatedBy = g.Stack.CreatedBy
 			where = fmt.Sprintf(": %s stuck in %s", leafTests(runningTests(c)), shortFunc(fr.Function))
-			f.Stacks = append(f.Stacks, goroutineEvidence(s, g, fmt.Sprintf("goroutine %d, running the test, blocked when the timeout fired", g.ID)))
+			f.Stacks = append(f.Stacks, detect.GoroutineEvidence(s, g, fmt.Sprintf("goroutine %d, running the test, blocked when the timeout fired", g.ID)))
 		}
 	case c.Kind == parse.CrashPanic:
 		chained := len(c.Panics) > 1 || len(c.Panics) == 1 && c.Panics[0].Recovered
@@ -231,7 +231,7 @@ func analyze(s *parse.Snapshot, groups []*parse.Group) (detect.Finding, bool) {
 		note := at.note + chainNote(c)
 		var e detect.Evidence
 		if at.g != nil && at.stack == at.g.Stack {
-			e = goroutineEvidence(s, at.g, note)
+			e = detect.GoroutineEvidence(s, at.g, note)
 		} else {
 			e = detect.Evidence{Count: 1, Stack: at.stack, Note: note}
 		}
@@ -242,7 +242,7 @@ func analyze(s *parse.Snapshot, groups []*parse.Group) (detect.Finding, bool) {
 		}
 	}
 	if at.runtime && at.g != nil {
-		f.Stacks = append(f.Stacks, goroutineEvidence(s, at.g, fmt.Sprintf("goroutine %d, printed first: it was not running (%s), so it is not where the runtime threw", at.g.ID, at.g.State)))
+		f.Stacks = append(f.Stacks, detect.GoroutineEvidence(s, at.g, fmt.Sprintf("goroutine %d, printed first: it was not running (%s), so it is not where the runtime threw", at.g.ID, at.g.State)))
 	}
 	if cls == classMap {
 		f.Stacks = append(f.Stacks, mapPeers(s, at.g, f.Culprit)...)
@@ -331,21 +331,6 @@ func chainNote(c *parse.Crash) string {
 	return b.String()
 }
 
-// goroutineEvidence is the evidence of one goroutine.
-func goroutineEvidence(s *parse.Snapshot, g *parse.Goroutine, note string) detect.Evidence {
-	e := detect.Evidence{Count: 1, State: g.State, Stack: g.Stack, Note: note}
-	if s.Caps.Has(parse.CapGoroutineIDs) {
-		e.GoroutineIDs = []int64{g.ID}
-	}
-	if g.Labels != nil {
-		e.Labels = []*parse.Labels{g.Labels}
-	}
-	if s.Caps.Has(parse.CapWaitAges) {
-		e.Wait = &detect.WaitStats{Min: g.Wait, Median: g.Wait, Max: g.Wait}
-	}
-	return e
-}
-
 // maxPeers is how many other goroutines a map crash shows.
 const maxPeers = 3
 
@@ -384,7 +369,7 @@ func mapPeers(s *parse.Snapshot, crashed *parse.Goroutine, culprit *parse.Frame)
 		if what == "" {
 			continue
 		}
-		out = append(out, goroutineEvidence(s, g, fmt.Sprintf("goroutine %d (%s), %s when the runtime noticed: possibly the other side", g.ID, g.State, what)))
+		out = append(out, detect.GoroutineEvidence(s, g, fmt.Sprintf("goroutine %d (%s), %s when the runtime noticed: possibly the other side", g.ID, g.State, what)))
 	}
 	return out
 }

@@ -457,7 +457,7 @@ func (ix *index) leakFinding(site *leakSite) detect.Finding {
 	}
 	if site.oneParent != 0 {
 		if p := ix.creator(&s.Goroutines[ix.groups[site.groups[0]].Members[0]]); p != nil {
-			f.Stacks = append(f.Stacks, goroutineEvidence(s, p, fmt.Sprintf("creator goroutine %d, now here", p.ID)))
+			f.Stacks = append(f.Stacks, detect.GoroutineEvidence(s, p, fmt.Sprintf("creator goroutine %d, now here", p.ID)))
 		}
 	}
 	return f
@@ -503,20 +503,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// goroutineEvidence is the evidence of one goroutine (a creator, a
-// parent).
-func goroutineEvidence(s *parse.Snapshot, g *parse.Goroutine, note string) detect.Evidence {
-	e := detect.Evidence{Count: 1, State: g.State, Stack: g.Stack, Note: note}
-	if s.Caps.Has(parse.CapGoroutineIDs) {
-		e.GoroutineIDs = []int64{g.ID}
-	}
-	if g.Labels != nil {
-		e.Labels = []*parse.Labels{g.Labels}
-	}
-	if s.Caps.Has(parse.CapWaitAges) {
-		e.Wait = &detect.WaitStats{Min: g.Wait, Median: g.Wait, Max: g.Wait}
-	}
-	return e
 }

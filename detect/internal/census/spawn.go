@@ -385,7 +385,7 @@ func (ix *index) spawnFinding(site *spawnSite) detect.Finding {
 	}
 	if site.oneParent != 0 {
 		if p := ix.creator(&s.Goroutines[ix.groups[site.groups[0]].Members[0]]); p != nil {
-			f.Stacks = append(f.Stacks, goroutineEvidence(s, p, fmt.Sprintf("the spawning goroutine %d, which started all of them", p.ID)))
+			f.Stacks = append(f.Stacks, detect.GoroutineEvidence(s, p, fmt.Sprintf("the spawning goroutine %d, which started all of them", p.ID)))
 		}
 	}
 	return f

@@ -99,54 +99,58 @@ func baselineCounts(p *detect.Pass) map[string]int {
 //   - a runaway site gives way to leak findings at warning or above that
 //     hold at least half of its goroutines.
 func (ix *index) resolve(leaks []*leakSite, spawns []*spawnSite) {
-	groupSpawn := make([]int, len(ix.groups))
-	for i := range groupSpawn {
-		groupSpawn[i] = -1
-	}
-	for si, site := range spawns {
-		for _, gi := range site.groups {
-			groupSpawn[gi] = si
-		}
-	}
+	groupSpawn := ix.groupOwners(len(spawns), func(i int) []int { return spawns[i].groups })
 	for _, l := range leaks {
 		if !l.keep || !l.countOnly || l.sev < detect.SeverityWarning {
 			continue
 		}
-		covered := 0
-		for _, gi := range l.groups {
-			if si := groupSpawn[gi]; si >= 0 && spawns[si].keep && spawns[si].sev >= detect.SeverityWarning {
-				covered += ix.groups[gi].Count
-			}
-		}
+		covered := ix.covered(l.groups, groupSpawn, func(si int) bool {
+			return spawns[si].keep && spawns[si].sev >= detect.SeverityWarning
+		})
 		if covered*2 >= l.count {
 			l.sev = detect.SeverityInfo
 			l.owner = "their number is the runaway finding's to report: nothing but their count says they are stuck"
 		}
 	}
-	groupLeak := make([]int, len(ix.groups))
-	for i := range groupLeak {
-		groupLeak[i] = -1
-	}
-	for li, l := range leaks {
-		for _, gi := range l.groups {
-			groupLeak[gi] = li
-		}
-	}
+	groupLeak := ix.groupOwners(len(leaks), func(i int) []int { return leaks[i].groups })
 	for _, site := range spawns {
 		if !site.keep || site.sev < detect.SeverityWarning {
 			continue
 		}
-		covered := 0
-		for _, gi := range site.groups {
-			if li := groupLeak[gi]; li >= 0 && leaks[li].keep && leaks[li].sev >= detect.SeverityWarning {
-				covered += ix.groups[gi].Count
-			}
-		}
+		covered := ix.covered(site.groups, groupLeak, func(li int) bool {
+			return leaks[li].keep && leaks[li].sev >= detect.SeverityWarning
+		})
 		if covered*2 >= site.count {
 			site.sev = detect.SeverityInfo
 			site.owner = "most of them are in the leak finding, which says why they are stuck"
 		}
 	}
+}
+
+// groupOwners maps each group to the last of n sites that holds it (its
+// groups are groups(i)), or -1.
+func (ix *index) groupOwners(n int, groups func(i int) []int) []int {
+	owner := make([]int, len(ix.groups))
+	for i := range owner {
+		owner[i] = -1
+	}
+	for i := range n {
+		for _, gi := range groups(i) {
+			owner[gi] = i
+		}
+	}
+	return owner
+}
+
+// covered counts the goroutines of groups whose owner site is loud.
+func (ix *index) covered(groups, owner []int, loud func(site int) bool) int {
+	n := 0
+	for _, gi := range groups {
+		if o := owner[gi]; o >= 0 && loud(o) {
+			n += ix.groups[gi].Count
+		}
+	}
+	return n
 }
 
 // link names, in each finding's Related, the findings of the other

@@ -1,14 +1,13 @@
 package crash
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gorensic/gorensic/detect"
-	"github.com/gorensic/gorensic/parse"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 )
 
 // TestTruncated runs the detector over every line prefix of the crash
@@ -23,34 +22,15 @@ func TestTruncated(t *testing.T) {
 		}
 	}
 	for _, path := range files {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.SplitAfter(string(b), "\n")
-		if len(lines) > 120 {
-			lines = lines[:120]
-		}
-		for n := 1; n <= len(lines); n++ {
-			text := strings.Join(lines[:n], "")
-			snaps, err := parse.Read(context.Background(), path, strings.NewReader(text), parse.Options{})
-			if err != nil {
-				continue
+		dumptest.EachPrefix(t, Detector, path, 120, func(n int, fs []detect.Finding) {
+			if len(fs) > 1 {
+				t.Errorf("%s, %d lines: %d findings for one snapshot", path, n, len(fs))
 			}
-			for _, s := range snaps {
-				res, err := detect.Run(context.Background(), s, []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
-				if err != nil {
-					t.Fatalf("%s, %d lines: %v", path, n, err)
-				}
-				if len(res.Findings) > 1 {
-					t.Errorf("%s, %d lines: %d findings for one snapshot", path, n, len(res.Findings))
-				}
-				for _, f := range res.Findings {
-					if f.Title == "" || strings.Contains(f.Title, "\n") {
-						t.Errorf("%s, %d lines: bad title %q", path, n, f.Title)
-					}
+			for _, f := range fs {
+				if f.Title == "" || strings.Contains(f.Title, "\n") {
+					t.Errorf("%s, %d lines: bad title %q", path, n, f.Title)
 				}
 			}
-		}
+		})
 	}
 }

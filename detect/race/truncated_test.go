@@ -1,14 +1,13 @@
 package race
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gorensic/gorensic/detect"
-	"github.com/gorensic/gorensic/parse"
+	"github.com/gorensic/gorensic/detect/internal/dumptest"
 )
 
 // TestTruncated runs the detector over every line prefix of the race
@@ -22,29 +21,13 @@ func TestTruncated(t *testing.T) {
 		}
 	}
 	for _, path := range files {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.SplitAfter(string(b), "\n")
-		for n := 1; n <= len(lines); n++ {
-			text := strings.Join(lines[:n], "")
-			snaps, err := parse.Read(context.Background(), path, strings.NewReader(text), parse.Options{})
-			if err != nil {
-				continue // not recognisable yet
-			}
-			for _, s := range snaps {
-				res, err := detect.Run(context.Background(), s, []*detect.Detector{Detector}, detect.DefaultConfig(), nil)
-				if err != nil {
-					t.Fatalf("%s, %d lines: %v", path, n, err)
-				}
-				for _, f := range res.Findings {
-					if f.Title == "" || len(f.Stacks) == 0 || strings.Contains(f.Title, "\n") {
-						t.Errorf("%s, %d lines: bad finding %+v", path, n, f)
-					}
+		dumptest.EachPrefix(t, Detector, path, 0, func(n int, fs []detect.Finding) {
+			for _, f := range fs {
+				if f.Title == "" || len(f.Stacks) == 0 || strings.Contains(f.Title, "\n") {
+					t.Errorf("%s, %d lines: bad finding %+v", path, n, f)
 				}
 			}
-		}
+		})
 	}
 }
 

@@ -136,6 +136,36 @@ func Findings(t testing.TB, d *detect.Detector, path string) []detect.Finding {
 	return RunSnapshots(t, d, snaps...)
 }
 
+// EachPrefix parses each prefix of whole lines of path, up to its first
+// max lines (0: all), runs d over every snapshot of it and calls check
+// with the number of lines and that snapshot's findings. Prefixes that do
+// not parse yet are skipped.
+func EachPrefix(t testing.TB, d *detect.Detector, path string, max int, check func(n int, fs []detect.Finding)) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	if max > 0 && len(lines) > max {
+		lines = lines[:max]
+	}
+	for n := 1; n <= len(lines); n++ {
+		text := strings.Join(lines[:n], "")
+		snaps, err := parse.Read(context.Background(), path, strings.NewReader(text), parse.Options{})
+		if err != nil {
+			continue // not recognisable yet
+		}
+		for _, s := range snaps {
+			res, err := detect.Run(context.Background(), s, []*detect.Detector{d}, detect.DefaultConfig(), nil)
+			if err != nil {
+				t.Fatalf("%s, %d lines: %v", path, n, err)
+			}
+			check(n, res.Findings)
+		}
+	}
+}
+
 // Corpus returns dir, a directory of the shared corpus (e.g.
 // "../../../shared/corpus"), skipping the test when it is absent.
 func Corpus(t testing.TB, dir string) string {

@@ -84,16 +84,10 @@ func TestSites(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := dumptest.Run(t, Detector, dumptest.Dump(tt.gs...))
-			if tt.culprit == "" {
-				if len(fs) != 0 {
-					t.Fatalf("want no finding, got:\n%s", dumptest.Describe(fs))
-				}
+			f := dumptest.OneOrNone(t, fs, tt.culprit != "")
+			if f == nil {
 				return
 			}
-			if len(fs) != 1 {
-				t.Fatalf("want 1 finding, got:\n%s", dumptest.Describe(fs))
-			}
-			f := fs[0]
 			if f.Kind != detect.KindBlockedThread || f.Culprit.Function != tt.culprit || f.Severity != tt.severity || f.Confidence != tt.conf || f.Count != tt.count {
 				t.Errorf("got %s", dumptest.Describe(fs))
 			}

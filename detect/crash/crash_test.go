@@ -104,10 +104,7 @@ func TestMapPeers(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings", len(fs))
 	}
-	var notes []string
-	for _, e := range fs[0].Stacks {
-		notes = append(notes, e.Note)
-	}
+	notes := dumptest.Notes(fs[0])
 	want := []string{
 		"crashing goroutine 22",
 		"goroutine 24 (runnable), in main.mapWriter too when the runtime noticed: possibly the other side",

@@ -99,10 +99,7 @@ func TestEvidence(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings", len(fs))
 	}
-	var notes []string
-	for _, e := range fs[0].Stacks {
-		notes = append(notes, e.Note)
-	}
+	notes := dumptest.Notes(fs[0])
 	want := []string{
 		"current write by goroutine 8 at 0xc0000920f0",
 		"previous read by goroutine 9 at 0xc0000920f0",

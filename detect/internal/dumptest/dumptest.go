@@ -224,6 +224,32 @@ func Only(t testing.TB, fs []detect.Finding, suffix string) *detect.Finding {
 	return found
 }
 
+// OneOrNone checks that fs holds exactly one finding when want is true,
+// and returns it, or none when want is false, and returns nil; it fails
+// the test otherwise.
+func OneOrNone(t testing.TB, fs []detect.Finding, want bool) *detect.Finding {
+	t.Helper()
+	if !want {
+		if len(fs) != 0 {
+			t.Fatalf("want no finding, got:\n%s", Describe(fs))
+		}
+		return nil
+	}
+	if len(fs) != 1 {
+		t.Fatalf("want 1 finding, got:\n%s", Describe(fs))
+	}
+	return &fs[0]
+}
+
+// Notes lists the notes of a finding's evidence, in order.
+func Notes(f detect.Finding) []string {
+	var notes []string
+	for _, e := range f.Stacks {
+		notes = append(notes, e.Note)
+	}
+	return notes
+}
+
 // Describe formats findings one per line for failure messages.
 func Describe(fs []detect.Finding) string {
 	if len(fs) == 0 {

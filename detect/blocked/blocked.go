@@ -50,6 +50,11 @@ const (
 	clsLocked
 )
 
+// key is the class's part of a finding's key.
+func (c class) key() string {
+	return [...]string{clsSyscall: "syscall", clsCgo: "cgo", clsLocked: "locked"}[c]
+}
+
 // site is the goroutines of one class blocked at one culprit.
 type site struct {
 	cls     class
@@ -395,7 +400,7 @@ func reportSite(p *detect.Pass, st *site) {
 		Wait:       &detect.WaitStats{Min: st.waitMin(), Median: st.waitMedian(), Max: wmax},
 		Culprit:    st.culprit,
 		CreatedBy:  lockwait.CreatedBy(st.groups[0].Stack),
-		Key:        [...]string{clsSyscall: "syscall", clsCgo: "cgo", clsLocked: "locked"}[st.cls],
+		Key:        st.cls.key(),
 		Metrics: map[string]float64{
 			"threads":          float64(st.count),
 			"wait_max_seconds": wmax.Seconds(),

@@ -119,7 +119,7 @@ func traceFinding(p *detect.Pass, ts *traceSite) detect.Finding {
 		Wait:       &detect.WaitStats{Min: ts.waitMin(), Median: ts.waitMedian(), Max: wmax},
 		Culprit:    ts.culprit,
 		CreatedBy:  lockwait.CreatedBy(ts.calls[0].Stack),
-		Key:        "trace " + [...]string{clsSyscall: "syscall", clsCgo: "cgo", clsLocked: "locked"}[ts.cls],
+		Key:        "trace " + ts.cls.key(),
 		Title:      traceTitle(tl, ts, first, last),
 		Remedy:     siteRemedy(&ts.site),
 		Score:      detect.Score(conf, ts.count, ts.waitMedian().Seconds(), float64(ts.count)/float64(max(tl.AliveAtEnd, 1))),

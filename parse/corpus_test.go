@@ -193,8 +193,8 @@ func TestCorpusFacts(t *testing.T) {
 		if g.State != "syscall" || g.Wait != 5352*time.Minute {
 			t.Errorf("got %q %v", g.State, g.Wait)
 		}
-		if !strings.Contains(strings.Join(funcs(g.Stack), " "), "os/exec.(*Cmd).CombinedOutput") {
-			t.Errorf("stack %v lacks CombinedOutput", funcs(g.Stack))
+		if !strings.Contains(strings.Join(funcNames(g.Stack), " "), "os/exec.(*Cmd).CombinedOutput") {
+			t.Errorf("stack %v lacks CombinedOutput", funcNames(g.Stack))
 		}
 	})
 	t.Run("prometheus RWMutex 495 minutes", func(t *testing.T) {
@@ -272,7 +272,7 @@ func TestCorpusFacts(t *testing.T) {
 		s := one(t, "issues/kanali-12-log-prefixed-concurrent-map.txt")
 		g := s.Goroutines[0]
 		if g.ID != 10438 || !g.Has(FlagCrashed) || g.Stack.Frames[0].Function != "runtime.throw" || g.Stack.Frames[0].File != "/usr/local/go/src/runtime/panic.go" {
-			t.Errorf("goroutine %d frames %v", g.ID, funcs(g.Stack))
+			t.Errorf("goroutine %d frames %v", g.ID, funcNames(g.Stack))
 		}
 	})
 	t.Run("race stacks", func(t *testing.T) {

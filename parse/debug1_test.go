@@ -57,7 +57,7 @@ func TestReadDebug1Corpus(t *testing.T) {
 			}
 			for i, want := range tt.groups {
 				g := s.Goroutines[i]
-				if g.Count != want.count || !hasFunc(g.Stack, want.fn) {
+				if g.Count != want.count || !hasFunction(g.Stack, want.fn) {
 					t.Errorf("sample %d: %d in %v, want %d in %s", i, g.Count, funcNames(g.Stack), want.count, want.fn)
 				}
 			}

@@ -64,16 +64,6 @@ func funcNames(st *Stack) []string {
 	return out
 }
 
-// hasFunc reports whether a stack has a frame of function fn.
-func hasFunc(st *Stack, fn string) bool {
-	for _, f := range st.Frames {
-		if f.Function == fn {
-			return true
-		}
-	}
-	return false
-}
-
 // warningKinds lists the kinds of a snapshot's warnings.
 func warningKinds(s *Snapshot) []WarningKind {
 	var out []WarningKind
@@ -125,7 +115,7 @@ func TestReadProfileCorpus(t *testing.T) {
 			if len(s.Goroutines) != tt.samples {
 				t.Errorf("%d samples, want %d", len(s.Goroutines), tt.samples)
 			}
-			if g := s.Goroutines[0]; g.Count != tt.first || !hasFunc(g.Stack, tt.firstFn) {
+			if g := s.Goroutines[0]; g.Count != tt.first || !hasFunction(g.Stack, tt.firstFn) {
 				t.Errorf("first sample: %d goroutines in %v, want %d in %s", g.Count, funcNames(g.Stack), tt.first, tt.firstFn)
 			}
 			labelled := 0
@@ -334,10 +324,10 @@ func TestReadProfileGoroutineLeak(t *testing.T) {
 				t.Fatalf("total %d in %d samples, want 5 in 2", s.Total, len(s.Goroutines))
 			}
 			send, recv := s.Goroutines[0], s.Goroutines[1]
-			if send.Count != 3 || !hasFunc(send.Stack, "main.leakSend.func1") || send.Labels != nil {
+			if send.Count != 3 || !hasFunction(send.Stack, "main.leakSend.func1") || send.Labels != nil {
 				t.Errorf("first sample: %d in %v labels %v, want 3 in main.leakSend.func1 without labels", send.Count, funcNames(send.Stack), send.Labels)
 			}
-			if v, _ := recv.Labels.Get("leak"); recv.Count != 2 || !hasFunc(recv.Stack, "main.leakRecv.func1.1") || v != "recv" {
+			if v, _ := recv.Labels.Get("leak"); recv.Count != 2 || !hasFunction(recv.Stack, "main.leakRecv.func1.1") || v != "recv" {
 				t.Errorf("second sample: %d in %v labels %v, want 2 in main.leakRecv.func1.1 with leak=recv", recv.Count, funcNames(recv.Stack), recv.Labels)
 			}
 			for _, g := range s.Goroutines {

@@ -19,7 +19,6 @@ type Interner struct {
 	labels map[string]*Labels
 	key    []byte
 	nstack int
-	nframe int
 }
 
 // NewInterner returns an empty Interner.
@@ -31,12 +30,6 @@ func NewInterner() *Interner {
 		labels: make(map[string]*Labels),
 	}
 }
-
-// Stacks is the number of distinct stacks interned so far.
-func (in *Interner) Stacks() int { return in.nstack }
-
-// Frames is the number of distinct frames interned so far.
-func (in *Interner) Frames() int { return in.nframe }
 
 // Bytes returns the interned copy of b; it allocates only for new strings.
 func (in *Interner) Bytes(b []byte) string {
@@ -86,7 +79,6 @@ func (in *Interner) Frame(fn, file []byte, line int, pc uint64, inlined bool) *F
 	f.Cgo = isCgoFrame(f.Function, f.File)
 	in.frames[string(k)] = f
 	f.hash = hashFrame(f)
-	in.nframe++
 	return f
 }
 

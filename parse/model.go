@@ -88,7 +88,6 @@ const (
 	WarnLongLine      WarningKind = "long-line"      // a line longer than the reader's limit was cut
 	WarnPprofCap      WarningKind = "pprof-64mib"    // net/http/pprof debug=2 output stopped at its 64 MiB buffer
 	WarnCountMismatch WarningKind = "count-mismatch" // a profile's declared total differs from what was read
-	WarnUnsupported   WarningKind = "unsupported"    // part of the input is a format this version cannot read
 )
 
 // Warning says what could not be read, and where.
@@ -144,7 +143,6 @@ const (
 	FlagStackUnavailable                            // "goroutine running on other thread; stack unavailable"
 	FlagFramesElided                                // the stack was cut by the runtime
 	FlagSynctestBubble                              // member of a synctest bubble (see Goroutine.Bubble)
-	FlagRecoveredPanic                              // "[recovered]" style states
 )
 
 // Goroutine is one goroutine, or one group of identical goroutines in a
@@ -311,7 +309,6 @@ type Panic struct {
 	Message    string
 	Recovered  bool // "[recovered]"
 	Repanicked bool // "[recovered, repanicked]" (Go 1.23+)
-	Goexit     bool // "panic: ... [recovered]" followed by runtime.Goexit
 }
 
 // Race is one "WARNING: DATA RACE" report.

@@ -30,14 +30,6 @@ func onlySnapshot(t *testing.T, s string) *Snapshot {
 	return snaps[0]
 }
 
-func funcs(st *Stack) []string {
-	var out []string
-	for _, f := range st.Frames {
-		out = append(out, f.Function)
-	}
-	return out
-}
-
 func TestHeaderVariants(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -134,7 +126,7 @@ func TestFrameVariants(t *testing.T) {
 			}
 			f := s.Goroutines[0].Stack.Frames
 			if len(f) != 1 {
-				t.Fatalf("got %d frames: %v", len(f), funcs(s.Goroutines[0].Stack))
+				t.Fatalf("got %d frames: %v", len(f), funcNames(s.Goroutines[0].Stack))
 			}
 			got := f[0]
 			if got.Function != tt.function || got.File != tt.file || got.Line != tt.line || got.Inlined != tt.inlined || got.Runtime != tt.runtime || got.Cgo != tt.cgo {

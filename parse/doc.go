@@ -2,10 +2,11 @@
 // profile and runtime execution trace format the Go runtime has printed into
 // one model: a Snapshot of goroutines with interned stacks.
 //
-// Inputs are sniffed by content, never by name (see Sniff). Text dumps are
+// Inputs are sniffed by content, never by name (see Read). Text dumps are
 // read in one pass through a buffered reader; stacks, frames and strings are
-// interned so that memory grows with the number of distinct stacks, not with
-// the number of goroutines. A Snapshot records what its input can show in
+// interned, so they cost memory once per distinct stack, and each goroutine
+// adds only its small record (about 90 bytes, pointing at its stack). A
+// Snapshot records what its input can show in
 // Caps, so that later layers never guess: a debug=0 profile has no goroutine
 // IDs, states or wait ages, and says so.
 //

@@ -56,7 +56,7 @@ func checkSnapshots(t *testing.T, snaps []*Snapshot) {
 		if s.Source.Index != i {
 			t.Fatalf("snapshot %d has index %d", i, s.Source.Index)
 		}
-		if len(s.Goroutines) == 0 && s.Crash == nil && len(s.Races) == 0 && s.Contention == nil {
+		if len(s.Goroutines) == 0 && s.Crash == nil && len(s.Races) == 0 && s.Contention == nil && s.Timeline == nil {
 			t.Fatalf("snapshot %d is empty", i)
 		}
 		if s.Source.Format == FormatUnrecognized {

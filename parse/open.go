@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 )
 
 // ErrUnrecognized is returned (wrapped) when an input is not in any format
@@ -55,6 +56,11 @@ type Options struct {
 	// MaxProfile caps the bytes of a binary profile read into memory.
 	// 0 means DefaultMaxProfile.
 	MaxProfile int64
+	// Parallelism is how many goroutines may read one large seekable
+	// input (ReadFile on a regular file): 0 means runtime.GOMAXPROCS(0),
+	// 1 reads sequentially. Inputs read through Read are always read
+	// sequentially. The result does not depend on it.
+	Parallelism int
 }
 
 const (
@@ -85,13 +91,25 @@ func (o Options) maxProfile() int64 {
 	return o.MaxProfile
 }
 
-// ReadFile reads the named file. See Read.
+func (o Options) parallelism() int {
+	if o.Parallelism <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return o.Parallelism
+}
+
+// ReadFile reads the named file. See Read. A large regular file may be
+// read by several goroutines at once (Options.Parallelism); the snapshots
+// are the same as Read's.
 func ReadFile(ctx context.Context, path string, opts Options) ([]*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && opts.parallelism() > 1 {
+		return readFileAt(ctx, path, f, fi.Size(), opts)
+	}
 	return Read(ctx, path, f, opts)
 }
 

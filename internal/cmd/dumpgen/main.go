@@ -8,6 +8,12 @@
 //
 //	go run ./internal/cmd/dumpgen -n 100000 -o /tmp/dump-100k.txt
 //
+// With -debug0 FILE it also writes the goroutine profile of the same
+// goroutines in pprof's protobuf form (debug=0, gzipped, as
+// /debug/pprof/goroutine serves it), taken in the same run right after the
+// text dump, so that readers of both formats can be compared on one
+// scenario.
+//
 // Set GODEBUG=tracebacklabels=1 (Go 1.26) to have labels printed.
 package main
 
@@ -26,8 +32,9 @@ import (
 func main() {
 	n := flag.Int("n", 10000, "number of goroutines to start")
 	out := flag.String("o", "", "output file (default stdout)")
+	debug0 := flag.String("debug0", "", "also write the debug=0 goroutine profile (gzipped protobuf) of the same goroutines to this file")
 	flag.Parse()
-	if err := run(*n, *out); err != nil {
+	if err := run(*n, *out, *debug0); err != nil {
 		fmt.Fprintln(os.Stderr, "dumpgen:", err)
 		os.Exit(1)
 	}
@@ -105,7 +112,7 @@ func descend(w *world, depth int, b blocker) {
 // shallow, as in real services.
 var depths = []int{1, 4, 8, 12, 16, 24, 32, 44}
 
-func run(n int, out string) error {
+func run(n int, out, debug0 string) error {
 	w := &world{never: make(chan int), full: make(chan int, 1)}
 	w.full <- 0
 	w.mu.Lock()
@@ -157,6 +164,19 @@ func run(n int, out string) error {
 	w.ready.Wait()
 	time.Sleep(200 * time.Millisecond) // let the last ones park
 
+	if err := writeStacks(out); err != nil {
+		return err
+	}
+	if debug0 == "" {
+		return nil
+	}
+	return writeProfile(debug0)
+}
+
+// writeStacks writes runtime.Stack(buf, true), growing buf until the dump
+// fits. It returns before the profile is taken so that the buffer, over a
+// gigabyte for a million goroutines, can be collected first.
+func writeStacks(out string) error {
 	size := 64 << 20
 	for {
 		buf := make([]byte, size)
@@ -166,6 +186,20 @@ func run(n int, out string) error {
 		}
 		size *= 2
 	}
+}
+
+// writeProfile writes the goroutine profile at debug=0: samples per
+// distinct stack and label set, gzipped protobuf.
+func writeProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("goroutine").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("goroutine profile: %w", err)
+	}
+	return f.Close()
 }
 
 func write(out string, b []byte) error {

@@ -1,345 +1,195 @@
-// Command compare runs gorensic's dump reader side by side with other Go
-// goroutine-dump parsers on the same files, each in a fresh child process,
-// and prints MB/s, peak RSS and gorensic's ratio to each contender.
+// Command compare measures gorensic's readers side by side with the other
+// Go readers of the same inputs, in one run and on the same files, and
+// prints one Markdown table with MB/s, peak RSS and gorensic's ratio to
+// each, then the ratios issue 5 sets bars on. Run it from bench/:
 //
-//	cd bench && go run ./cmd/compare -dumps 100000,1000000
+//	go run ./cmd/compare -dumps 100000,1000000
 //
-// Dumps are generated with the real runtime by ../internal/cmd/dumpgen and
-// cached in $TMPDIR/gorensic-bench/dump-N.txt (the same cache the parse
-// package's benchmarks use).
+// The rows:
+//   - goroutine dumps (runtime.Stack(all), the debug=2 text): a bare
+//     bufio.Scanner line loop, gostackparse, panicparse, gorensic's
+//     parse+group sequential and with every core, gorensic scan;
+//   - the same goroutines as a debug=0 goroutine profile: pprof's
+//     profile.Parse and gorensic's parse+group;
+//   - an execution trace: x/exp/trace's raw ReadEvent loop, gorensic's full
+//     read sequential and with every core, gorensic scan, and
+//     "go tool trace -pprof=sync".
+//
+// Every contender runs in a process of its own, one at a time, after its
+// file has been read once into the page cache: compare re-executes itself
+// for the readers it links (gostackparse, panicparse, pprof, x/exp/trace,
+// gorensic's parse package), builds cmd/gorensic from the repository for
+// scan, and runs the trace tool's binary from "go tool -n trace" directly.
+// Wall time is measured around the child, process start included; peak RSS
+// is the child's ru_maxrss from wait4.
+//
+// Dumps and their profiles are generated with the real runtime by
+// internal/cmd/dumpgen and cached in $TMPDIR/gorensic-bench (dump-N.txt,
+// the file the parse benchmarks use, and goroutine-N.pb.gz); the trace,
+// unless -trace names one, by internal/cmd/tracegen (trace-300MB.trace).
+//
+// Linux-only in practice: peak RSS, MemAvailable and the load average come
+// from wait4 and /proc.
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
+	"os/signal"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
-
-	"github.com/DataDog/gostackparse"
-	"github.com/gorensic/gorensic/parse"
-	"github.com/maruel/panicparse/v2/stack"
 )
 
-// A contender reads one file in a child process and returns a short
-// description of what it found (to check that everyone read the same thing).
-type contender struct {
-	name string
-	run  func(path string) (string, error) // nil for an external binary
-}
-
-// contenders lists what compare runs, in the order it runs them.
-func contenders() []contender {
-	return []contender{
-		{"bufio.Scanner line loop", runLines},
-		{"gostackparse v0.7.0 Parse", runGostackparse},
-		{panicparse, runPanicparse},
-		{gorensic, runGorensic},
-		{"gorensic scan --format json", nil},
-	}
-}
-
-const (
-	childFlag  = "compare-child" // hidden: run one contender and exit
-	gorensic   = "gorensic parse+group"
-	panicparse = "panicparse v2.5.0 ScanSnapshot+Aggregate"
-	// panicparseBytesPerByte is panicparse's peak RSS per input byte
-	// (measured: 325 MiB on a 16 MB dump of 10k goroutines), used to skip
-	// files it cannot hold in the memory available.
-	panicparseBytesPerByte = 20
-)
+// childEnv, when set, makes this program run the in-process contender it
+// names on the file given as its argument, print what it found as JSON and
+// exit: how compare gets a fresh process per reader.
+const childEnv = "GORENSIC_COMPARE_CHILD"
 
 func main() {
-	child := flag.String(childFlag, "", "")
-	dumps := flag.String("dumps", "100000,1000000", "comma-separated goroutine counts of the dumps to compare on")
-	root := flag.String("root", "..", "gorensic repository root (to build cmd/gorensic and run dumpgen)")
-	flag.Parse()
-	if *child != "" {
-		if err := runChild(*child, flag.Arg(0)); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		return
+	if key := os.Getenv(childEnv); key != "" {
+		os.Exit(childMain(key, os.Args[1:], os.Stdout, os.Stderr))
 	}
-	if err := compare(*dumps, *root); err != nil {
-		fmt.Fprintln(os.Stderr, "compare:", err)
-		os.Exit(1)
-	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// runChild runs the named contender on path and prints its result line.
-func runChild(name, path string) error {
-	for _, c := range contenders() {
-		if c.name == name && c.run != nil {
-			res, err := c.run(path)
-			if err != nil {
-				return fmt.Errorf("%s: %s: %w", name, path, err)
-			}
-			fmt.Println(res)
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown contender %q", name)
-}
-
-func runLines(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-	}
-	return fmt.Sprintf("%d lines", n), sc.Err()
-}
-
-func runGostackparse(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	// gostackparse does not know the labels Go 1.26 can put in goroutine
-	// headers (GODEBUG=tracebacklabels=1): it drops those goroutines with an
-	// error each, which the result reports.
-	gs, errs := gostackparse.Parse(f)
-	return fmt.Sprintf("%d goroutines, %d dropped", len(gs), len(errs)), nil
-}
-
-func runPanicparse(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	// No path guessing, source analysis or argument naming (O(n²)): the
-	// cheapest configuration, parsing and grouping only.
-	opts := &stack.Opts{}
-	s, _, err := stack.ScanSnapshot(f, io.Discard, opts)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	if s == nil {
-		return "", errors.New("no snapshot found")
-	}
-	a := s.Aggregate(stack.AnyPointer)
-	return fmt.Sprintf("%d goroutines, %d buckets", len(s.Goroutines), len(a.Buckets)), nil
-}
-
-func runGorensic(path string) (string, error) {
-	snaps, err := parse.ReadFile(context.Background(), path, parse.Options{})
-	if err != nil {
-		return "", err
-	}
-	n, groups := 0, 0
-	for _, s := range snaps {
-		n += len(s.Goroutines)
-		groups += len(parse.Aggregate(s))
-	}
-	return fmt.Sprintf("%d goroutines, %d groups", n, groups), nil
-}
-
-type result struct {
-	name, file string
-	size       int64
-	wall       time.Duration
-	rss        int64 // bytes
-	out        string
-	skipped    string
-}
-
-func (r result) mbps() float64 { return float64(r.size) / 1e6 / r.wall.Seconds() }
-
-func compare(dumps, root string) error {
-	tmp, err := os.MkdirTemp("", "gorensic-compare-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "gorensic")
-	if err := goCmd(root, "build", "-o", bin, "./cmd/gorensic").Run(); err != nil {
-		return fmt.Errorf("building cmd/gorensic: %w", err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	var results []result
-	for _, field := range strings.Split(dumps, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(field))
-		if err != nil {
-			return fmt.Errorf("-dumps: %q is not a goroutine count", field)
-		}
-		path, err := dumpFile(root, n)
-		if err != nil {
-			return err
-		}
-		st, err := os.Stat(path)
-		if err != nil {
-			return err
-		}
-		if err := warm(path); err != nil {
-			return err
-		}
-		for _, c := range contenders() {
-			r := result{name: c.name, file: filepath.Base(path), size: st.Size()}
-			if c.name == panicparse {
-				need := panicparseBytesPerByte * st.Size()
-				if avail := memAvailable(); avail > 0 && need > avail*8/10 {
-					r.skipped = fmt.Sprintf("skipped: needs > %.0f GiB (%.0f GiB available)", float64(need)/(1<<30), float64(avail)/(1<<30))
-					results = append(results, r)
-					fmt.Fprintf(os.Stderr, "%-42s %s %s\n", c.name, r.file, r.skipped)
-					continue
-				}
-			}
-			var cmd *exec.Cmd
-			if c.run == nil {
-				cmd = exec.Command(bin, "scan", "--format", "json", path)
-				cmd.Stdout = io.Discard
-			} else {
-				cmd = exec.Command(self, "-"+childFlag, c.name, path)
-			}
-			if err := measure(cmd, &r); err != nil {
-				return fmt.Errorf("%s on %s: %w", c.name, path, err)
-			}
-			fmt.Fprintf(os.Stderr, "%-42s %s %7s MB/s %8s  %s\n", c.name, r.file, rate(r.mbps()), mib(r.rss), r.out)
-			results = append(results, r)
-		}
-	}
-	printTable(os.Stdout, results)
-	return nil
-}
-
-// measure runs cmd and records its wall time, peak RSS (the kernel's
-// ru_maxrss for the child) and its result line.
-func measure(cmd *exec.Cmd, r *result) error {
-	var out, errb bytes.Buffer
-	if cmd.Stdout == nil {
-		cmd.Stdout = &out
-	}
-	cmd.Stderr = &errb
-	start := time.Now()
-	err := cmd.Run()
-	r.wall = time.Since(start)
-	if err != nil {
-		return fmt.Errorf("%w: %s", err, strings.TrimSpace(errb.String()))
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rss = ru.Maxrss << 10 // KiB on Linux
-	}
-	r.out = strings.TrimSpace(out.String())
-	return nil
-}
-
-func printTable(w io.Writer, results []result) {
-	byFile := map[string]result{}
-	for _, r := range results {
-		if r.name == gorensic {
-			byFile[r.file] = r
-		}
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "contender\tfile\tMB/s\tpeak RSS\tgorensic speed ×\tgorensic memory ×\tresult\t")
-	for _, r := range results {
-		if r.skipped != "" {
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\t\n", r.name, r.file, r.skipped)
-			continue
-		}
-		g := byFile[r.file]
-		speed, mem := "-", "-"
-		if g.wall > 0 && r.name != gorensic {
-			speed = fmt.Sprintf("%.2f", g.mbps()/r.mbps())
-			mem = fmt.Sprintf("%.2f", float64(g.rss)/float64(r.rss))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, r.file, rate(r.mbps()), mib(r.rss), speed, mem, r.out)
-	}
-	tw.Flush()
-	fmt.Fprintln(w, "\ngorensic speed × = gorensic parse+group MB/s ÷ the row's MB/s (above 1: gorensic faster);")
-	fmt.Fprintln(w, "gorensic memory × = gorensic parse+group peak RSS ÷ the row's (below 1: gorensic smaller).")
-	fmt.Fprintf(w, "%s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-}
-
-func rate(mbps float64) string {
-	if mbps < 10 {
-		return fmt.Sprintf("%.1f", mbps)
-	}
-	return fmt.Sprintf("%.0f", mbps)
-}
-
-func mib(b int64) string {
-	if b >= 10<<30 {
-		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
-	}
-	return fmt.Sprintf("%d MiB", b>>20)
-}
-
-// dumpFile returns the cached dump of n goroutines, generating it with the
-// real runtime if it is not there yet.
-func dumpFile(root string, n int) (string, error) {
-	dir := filepath.Join(os.TempDir(), "gorensic-bench")
-	path := filepath.Join(dir, fmt.Sprintf("dump-%d.txt", n))
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	tmp := path + ".tmp"
-	fmt.Fprintf(os.Stderr, "generating %s with the real runtime\n", path)
-	cmd := goCmd(root, "run", "./internal/cmd/dumpgen", "-n", strconv.Itoa(n), "-o", tmp)
-	cmd.Env = append(os.Environ(), "GODEBUG=tracebacklabels=1")
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("dumpgen -n %d -o %s: %w", n, tmp, err)
-	}
-	return path, os.Rename(tmp, path)
-}
-
-func goCmd(dir string, args ...string) *exec.Cmd {
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	cmd.Stderr = os.Stderr
-	return cmd
-}
-
-// warm reads path once so that every contender finds it in the page cache.
-func warm(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if _, err := io.Copy(io.Discard, f); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-// memAvailable returns MemAvailable from /proc/meminfo in bytes, 0 if unknown.
-func memAvailable() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
+	if err != nil {
+		fmt.Fprintln(stderr, "compare:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := compare(ctx, cfg, stderr)
+	if rep != nil && len(rep.results) > 0 {
+		if werr := rep.write(stdout); err == nil {
+			err = werr
 		}
 	}
+	if err != nil {
+		fmt.Fprintln(stderr, "compare:", err)
+		return 1
+	}
 	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dumps := fs.String("dumps", "100000,1000000", "comma-separated goroutine counts of the dump scenarios (empty: none)")
+	trace := fs.String("trace", "", "execution trace to read (default: generate one of -trace-mb with tracegen, cached)")
+	traceMB := fs.Int("trace-mb", 300, "size in MB of the trace to generate when -trace is not given")
+	cache := fs.String("cache", filepath.Join(os.TempDir(), "gorensic-bench"), "directory of the generated dumps and traces")
+	root := fs.String("root", "..", "the gorensic repository (to build cmd/gorensic, dumpgen and tracegen)")
+	skip := fs.String("skip", "", "comma-separated rows to leave out: contender keys ("+strings.Join(contenderKeys(), ", ")+
+		"), kinds (dump, debug0, trace) or slow (panicparse and go tool trace)")
+	toolTimeout := fs.Duration("tool-timeout", 10*time.Minute, "kill go tool trace after this long (its figures then are bounds)")
+	memFloor := fs.Int("mem-floor-mib", 1024, "kill any contender when MemAvailable falls below this many MiB (0: never)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	cfg := config{
+		cache:       *cache,
+		trace:       *trace,
+		gen:         traceGen{target: int64(*traceMB) * 1e6, probe: time.Second},
+		toolTimeout: *toolTimeout,
+		memFloor:    int64(*memFloor) << 20,
+	}
+	var err error
+	if cfg.root, err = filepath.Abs(*root); err != nil {
+		return config{}, err
+	}
+	if cfg.dumps, err = parseCounts(*dumps); err != nil {
+		return config{}, fmt.Errorf("-dumps: %w", err)
+	}
+	if cfg.skip, err = parseSkip(*skip); err != nil {
+		return config{}, fmt.Errorf("-skip: %w", err)
+	}
+	if *traceMB <= 0 {
+		return config{}, fmt.Errorf("-trace-mb %d: must be positive", *traceMB)
+	}
+	return cfg, nil
+}
+
+func parseCounts(s string) ([]int, error) {
+	var ns []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a goroutine count", f)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
+func parseSkip(s string) (map[string]bool, error) {
+	valid := append(contenderKeys(), string(dumpKind), string(debug0Kind), string(traceKind), "slow")
+	skip := map[string]bool{}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !slices.Contains(valid, f) {
+			return nil, fmt.Errorf("unknown row %q (known: %s)", f, strings.Join(valid, ", "))
+		}
+		skip[f] = true
+	}
+	return skip, nil
+}
+
+func contenderKeys() []string {
+	var keys []string
+	for _, c := range contenders() {
+		keys = append(keys, c.key)
+	}
+	return keys
+}
+
+// childMain runs one in-process contender on the file in args and prints
+// its counts as JSON on stdout.
+func childMain(key string, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "compare child %s: want one file, got %q\n", key, args)
+		return 2
+	}
+	for _, c := range contenders() {
+		if c.key != key || c.inProcess == nil {
+			continue
+		}
+		n, err := c.inProcess(context.Background(), args[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", c.name, args[0], err)
+			return 1
+		}
+		b, err := json.Marshal(n)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+		return 0
+	}
+	fmt.Fprintf(stderr, "compare child: no in-process contender %q\n", key)
+	return 2
 }

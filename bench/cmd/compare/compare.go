@@ -276,16 +276,7 @@ func (rep *report) note(s string) {
 
 // logRow prints a row as it completes, for a run that takes minutes.
 func logRow(w io.Writer, r result) {
-	status := r.counts.String()
-	switch {
-	case r.skipped != "":
-		status = r.skipped
-	case r.failed != "":
-		status = "FAILED: " + r.failed
-	case r.killed != "":
-		status = r.killed
-	}
-	fmt.Fprintf(w, "%-48s %-20s %8s %10s MB/s %10s  %s\n", r.name, r.file, fmtWall(r.wall), fmtRate(r.mbps()), mib(r.rss), status)
+	fmt.Fprintf(w, "%-48s %-20s %8s %10s MB/s %10s  %s\n", r.name, r.file, fmtWall(r.wall), fmtRate(r.mbps()), mib(r.rss), resultText(r))
 }
 
 // gitDescribe names the gorensic commit measured, "unknown" outside git.

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -203,11 +201,8 @@ func exists(path string) bool {
 
 func fileSize(path string) (int64, error) {
 	st, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, fmt.Errorf("%s was not written: %w", path, err)
-	}
 	if err != nil {
-		return 0, err
+		return 0, err // names the path
 	}
 	return st.Size(), nil
 }

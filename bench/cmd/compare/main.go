@@ -120,6 +120,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if cfg.skip, err = parseSkip(*skip); err != nil {
 		return config{}, fmt.Errorf("-skip: %w", err)
 	}
+	if cfg.trace != "" {
+		// Before minutes of building and generating, not after.
+		if _, err := os.Stat(cfg.trace); err != nil {
+			return config{}, fmt.Errorf("-trace: %w", err)
+		}
+	}
 	if *traceMB <= 0 {
 		return config{}, fmt.Errorf("-trace-mb %d: must be positive", *traceMB)
 	}

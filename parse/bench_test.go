@@ -9,6 +9,7 @@ import (
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -76,6 +77,25 @@ func (h *heapPeak) done() float64 {
 	return float64(h.peak.Load()) / (1 << 20)
 }
 
+// cpuTime measures the CPU time (user and system, every thread) the
+// process spends: on a machine shared with other work it moves far less
+// than wall time, so it tells whether a change made the reader cheaper.
+type cpuTime struct{ start time.Duration }
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPUTime() cpuTime { return cpuTime{start: processCPU()} }
+
+func (c cpuTime) perOp(n int) float64 {
+	return float64(processCPU()-c.start) / float64(max(n, 1))
+}
+
 // BenchmarkReadDump reads and groups debug=2 dumps of 10k, 100k and 1M
 // goroutines with a few hundred distinct stacks. The peak-heap-MiB metric
 // shows that memory grows with distinct stacks, not with the file.
@@ -90,6 +110,7 @@ func BenchmarkReadDump(b *testing.B) {
 			b.SetBytes(fi.Size())
 			b.ReportAllocs()
 			peak := startHeapPeak()
+			cpu := startCPUTime()
 			var stacks, groups int
 			for b.Loop() {
 				snaps, err := ReadFile(context.Background(), path, Options{})
@@ -108,6 +129,7 @@ func BenchmarkReadDump(b *testing.B) {
 				stacks = len(seen)
 			}
 			b.ReportMetric(peak.done(), "peak-heap-MiB")
+			b.ReportMetric(cpu.perOp(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(stacks), "stacks")
 			b.ReportMetric(float64(groups), "groups")
 		})

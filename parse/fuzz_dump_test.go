@@ -11,7 +11,8 @@ import (
 
 // FuzzReadDump feeds arbitrary text through Read (sniffing, the dump reader
 // and the profile readers it delegates to). The reader must never panic or
-// hang, and what it returns must be consistent.
+// hang, what it returns must be consistent, and the frame cache must
+// change nothing.
 func FuzzReadDump(f *testing.F) {
 	seeds := []string{
 		"goroutine 1 [running]:\nmain.main()\n\t/src/m.go:3 +0x1\n",
@@ -37,6 +38,9 @@ func FuzzReadDump(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		snaps, err := Read(ctx, "fuzz", bytes.NewReader(data), Options{MaxLine: 4 << 10})
+		// The frame cache must give what parsing every line gives.
+		plain, plainErr := Read(ctx, "fuzz", bytes.NewReader(data), Options{MaxLine: 4 << 10, noFrameCache: true})
+		sameSnapshots(t, "fuzz", plain, snaps, plainErr, err)
 		if err != nil {
 			return
 		}

@@ -61,6 +61,10 @@ type Options struct {
 	// 1 reads sequentially. Inputs read through Read are always read
 	// sequentially. The result does not depend on it.
 	Parallelism int
+
+	// noFrameCache makes the dump reader parse every frame line, for
+	// tests that check the frame cache changes nothing.
+	noFrameCache bool
 }
 
 const (

@@ -81,16 +81,23 @@ type dumpReader struct {
 	ancID      int64
 
 	// The function line waiting for its file line.
-	pendingFn      []byte
+	pendingFn      []byte     // its function name, when pendingFunc is nil
+	pendingFunc    *funcLines // its cache entry, nil when not cached
 	pendingInlined bool
+	cache          frameCache
+	// prevLoc is the frame just read, when cached, or headLoc before a
+	// goroutine's first frame: it predicts the next function line.
+	prevLoc        *cachedLoc
+	headLoc        cachedLoc
 	hasPendingFn   bool
 	pendingLine    int
-	expectCreator  bool // "created by" seen, its file line is next
-	creatorFn      []byte
-	crashMarked    bool // the crashing goroutine of the current crash was marked
-	crashLines     int  // plain lines seen since the crash header
-	crashBlank     bool // a blank line followed the crash header
-	goroutineFirst int  // line of the current goroutine header
+	expectCreator  bool       // "created by" seen, its file line is next
+	creatorFn      []byte     // the "created by" function, when creator is nil
+	creator        *funcLines // its cache entry, nil when not cached
+	crashMarked    bool       // the crashing goroutine of the current crash was marked
+	crashLines     int        // plain lines seen since the crash header
+	crashBlank     bool       // a blank line followed the crash header
+	goroutineFirst int        // line of the current goroutine header
 	snapStartBytes int64
 	err            error // first error of a delegated profile reader
 	// frameless counts goroutine headers in snapshots dropped for having
@@ -693,6 +700,10 @@ func readQuoted(b []byte) (string, []byte, bool) {
 
 func (d *dumpReader) beginFrames(t frameTarget) {
 	d.state = stFrames
+	d.prevLoc = nil
+	if t == toGoroutine {
+		d.prevLoc = &d.headLoc
+	}
 	d.target = t
 	d.frames = d.frames[:0]
 	d.createdBy = nil
@@ -708,14 +719,25 @@ func (d *dumpReader) beginFrames(t frameTarget) {
 func (d *dumpReader) frameLine(line []byte) bool {
 	// File lines follow function lines; try them first when one is due.
 	if d.hasPendingFn || d.expectCreator {
-		if file, ln, pc, ok := parseFileLine(line); ok {
-			if d.expectCreator {
-				d.setCreator(d.in.Frame(d.creatorFn, file, ln, pc, false))
+		// A due creator takes the file line first, as below.
+		if d.expectCreator && d.creator != nil && !d.opts.noFrameCache {
+			if f, _, ok := d.cachedFrame(d.creator, line, false); ok {
+				d.setCreator(f)
 				d.expectCreator = false
 				d.lastWasFile = true
 				return true
 			}
-			d.addFrame(d.in.Frame(d.pendingFn, file, ln, pc, d.pendingInlined))
+		} else if !d.expectCreator && d.pendingFunc != nil && !d.opts.noFrameCache && d.cachedFileLine(line) {
+			return true
+		}
+		if file, ln, pc, ok := parseFileLine(line); ok {
+			if d.expectCreator {
+				d.setCreator(d.in.Frame(d.creatorName(), file, ln, pc, false))
+				d.expectCreator = false
+				d.lastWasFile = true
+				return true
+			}
+			d.addFrame(d.in.Frame(d.pendingName(), file, ln, pc, d.pendingInlined))
 			d.hasPendingFn = false
 			d.lastWasFile = true
 			return true
@@ -732,6 +754,50 @@ func (d *dumpReader) frameLine(line []byte) bool {
 			return false
 		}
 	}
+	if len(t) > 0 && (t[0] == 'c' || t[0] == '.' || t[0] == '[' || t[0] == 'g') && d.markerLine(t) {
+		return true
+	}
+	if !d.opts.noFrameCache && d.funcLine(t) {
+		return true
+	}
+	if fn, _, ok := parseFuncLine(t); ok {
+		e := d.cache.addFunc(fn, d.in)
+		if e != nil {
+			d.followedBy(e)
+		}
+		d.prevLoc = nil
+		d.setPendingFn(e, fn, t)
+		return true
+	}
+	if headerIndex(line) >= 0 {
+		return false
+	}
+	if _, _, _, ok := parseFileLine(line); ok {
+		if d.hasSuspect {
+			// The line before was a frame we could not read.
+			d.hasSuspect = false
+			d.warn(Warning{Kind: WarnMalformed, Line: d.suspectLine, Offset: -1,
+				Message: fmt.Sprintf("unreadable frame %q skipped in goroutine %d", d.suspect, d.g.ID)})
+		}
+		// Otherwise a file line without its function (a pasted fragment).
+		return true
+	}
+	if !d.hasSuspect && d.target == toGoroutine && bytes.IndexByte(t, '(') > 0 {
+		if k, _ := crashHeaderIndex(line); k == crashNone {
+			// Perhaps a mangled frame: decide when the next line comes.
+			d.suspect = append(d.suspect[:0], t[:min(len(t), 120)]...)
+			d.suspectLine = d.lr.line
+			d.hasSuspect = true
+			return true
+		}
+	}
+	return false
+}
+
+// markerLine handles the lines inside a goroutine that are not frames:
+// "created by", elision markers, ancestors, "stack unavailable", "[snip]".
+// It returns false for any other line.
+func (d *dumpReader) markerLine(t []byte) bool {
 	switch {
 	case bytes.HasPrefix(t, []byte("created by ")):
 		fn := t[len("created by "):]
@@ -743,7 +809,10 @@ func (d *dumpReader) frameLine(line []byte) bool {
 			}
 			fn = fn[:i]
 		}
-		d.creatorFn = append(d.creatorFn[:0], bytes.TrimSpace(fn)...)
+		fn = bytes.TrimSpace(fn)
+		if d.creator = d.cache.creator(fn, d.in); d.creator == nil {
+			d.creatorFn = append(d.creatorFn[:0], fn...)
+		}
 		d.expectCreator = true
 		return true
 	case bytes.HasPrefix(t, []byte("...")):
@@ -785,36 +854,108 @@ func (d *dumpReader) frameLine(line []byte) bool {
 	case bytes.HasPrefix(t, []byte("[snip]")):
 		return true
 	}
-	if fn, inlined, ok := parseFuncLine(t); ok {
+	return false
+}
+
+// setPendingFn records the function line t, of function fn (cached as e
+// when e is not nil), whose file line is due next.
+func (d *dumpReader) setPendingFn(e *funcLines, fn, t []byte) {
+	d.pendingFunc = e
+	if e == nil {
 		d.pendingFn = append(d.pendingFn[:0], fn...)
-		d.pendingInlined = inlined
-		d.hasPendingFn = true
-		d.pendingLine = d.lr.line
-		return true
 	}
-	if headerIndex(line) >= 0 {
+	n := len(fn)
+	d.pendingInlined = len(t) >= n+5 && t[n+1] == '.' && t[n+2] == '.' && t[n+3] == '.' && t[n+4] == ')'
+
+	d.hasPendingFn = true
+	d.pendingLine = d.lr.line
+}
+
+// creatorName is the function of the "created by" line being read.
+func (d *dumpReader) creatorName() []byte {
+	if d.creator != nil {
+		return d.creator.name
+	}
+	return d.creatorFn
+}
+
+// pendingName is the function name of the pending function line.
+func (d *dumpReader) pendingName() []byte {
+	if d.pendingFunc != nil {
+		return d.pendingFunc.name
+	}
+	return d.pendingFn
+}
+
+// cachedFileLine takes line as the file line of the pending function when
+// the cache knows it, or parses it and caches the frame; it returns false
+// when line is not a file line the cache can take.
+func (d *dumpReader) cachedFileLine(line []byte) bool {
+	f, l, ok := d.cachedFrame(d.pendingFunc, line, d.pendingInlined)
+	if !ok {
 		return false
 	}
-	if _, _, _, ok := parseFileLine(line); ok {
-		if d.hasSuspect {
-			// The line before was a frame we could not read.
-			d.hasSuspect = false
-			d.warn(Warning{Kind: WarnMalformed, Line: d.suspectLine, Offset: -1,
-				Message: fmt.Sprintf("unreadable frame %q skipped in goroutine %d", d.suspect, d.g.ID)})
-		}
-		// Otherwise a file line without its function (a pasted fragment).
-		return true
+	d.addFrame(f)
+	d.hasPendingFn = false
+	d.lastWasFile = true
+	d.prevLoc = l
+	return true
+}
+
+// cachedFrame returns the frame that file line makes under e, from the
+// cache or parsed and then cached, with its cache entry (nil when the
+// entry is full). ok is false when line is not a file line the cache can
+// take: the caller parses it.
+func (d *dumpReader) cachedFrame(e *funcLines, line []byte, inlined bool) (*Frame, *cachedLoc, bool) {
+	t := trimIndent(line)
+	if l := e.last; l != nil && l.matches(t, inlined) {
+		return l.frame, l, true
 	}
-	if !d.hasSuspect && d.target == toGoroutine && bytes.IndexByte(t, '(') > 0 {
-		if k, _ := crashHeaderIndex(line); k == crashNone {
-			// Perhaps a mangled frame: decide when the next line comes.
-			d.suspect = append(d.suspect[:0], t[:min(len(t), 120)]...)
-			d.suspectLine = d.lr.line
-			d.hasSuspect = true
-			return true
+	key, whole, ok := locKey(t)
+	if !ok {
+		return nil, nil, false
+	}
+	l := e.loc(key, whole, inlined)
+	if l == nil {
+		file, ln, pc, ok := parseFileLine(line)
+		if !ok {
+			return nil, nil, false
+		}
+		f := d.in.Frame(e.name, file, ln, pc, inlined)
+		if l = e.addLoc(key, whole, inlined, f); l == nil {
+			return f, nil, true
 		}
 	}
-	return false
+	e.last = l
+	return l.frame, l, true
+}
+
+// funcLine looks the function line t (indent trimmed) up in the frame
+// cache, trying first the function that followed the previous frame the
+// last time, and records it as pending. It returns false when the cache
+// does not know the function.
+func (d *dumpReader) funcLine(t []byte) bool {
+	var e *funcLines
+	if p := d.prevLoc; p != nil {
+		e = p.follower(t)
+	}
+	if e == nil {
+		if e, _ = d.cache.lookupFunc(t); e == nil {
+			return false
+		}
+	}
+	d.followedBy(e)
+	d.setPendingFn(e, e.name, t)
+	return true
+}
+
+// followedBy learns that function line e came next.
+func (d *dumpReader) followedBy(e *funcLines) {
+	switch {
+	case d.prevLoc != nil:
+		d.prevLoc.followedBy(e)
+	}
+	d.prevLoc = nil
 }
 
 // flushPending keeps a function line whose file line never came, as a frame
@@ -824,12 +965,12 @@ func (d *dumpReader) flushPending() {
 		return
 	}
 	d.hasPendingFn = false
-	d.addFrame(d.in.Frame(d.pendingFn, nil, 0, 0, d.pendingInlined))
+	d.addFrame(d.in.Frame(d.pendingName(), nil, 0, 0, d.pendingInlined))
 	if d.atEOF {
 		return // the truncation warning says it
 	}
 	d.warn(Warning{Kind: WarnMalformed, Line: d.pendingLine, Offset: -1,
-		Message: fmt.Sprintf("frame %s has no file:line", d.pendingFn)})
+		Message: fmt.Sprintf("frame %s has no file:line", d.pendingName())})
 }
 
 func (d *dumpReader) addFrame(f *Frame) {
@@ -866,11 +1007,11 @@ func (d *dumpReader) finishGoroutine() {
 		d.flushPending()
 	}
 	if d.expectCreator {
-		d.setCreator(d.in.Frame(d.creatorFn, nil, 0, 0, false))
+		d.setCreator(d.in.Frame(d.creatorName(), nil, 0, 0, false))
 		d.expectCreator = false
 		if !d.atEOF {
 			d.warn(Warning{Kind: WarnMalformed, Line: d.lr.line, Offset: -1,
-				Message: fmt.Sprintf("\"created by %s\" has no file:line", d.creatorFn)})
+				Message: fmt.Sprintf("\"created by %s\" has no file:line", d.creatorName())})
 		}
 	}
 	if d.target == toGoroutine && len(d.frames) == 0 && d.g.Flags&FlagStackUnavailable == 0 && !d.atEOF {

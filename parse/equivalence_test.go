@@ -1,0 +1,146 @@
+package parse
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// textInputs lists every real text input the tests can find: the captured
+// fixtures, the parse and detect test data and, when it is beside the
+// repository, the shared corpus. Gzip and binary files are left out.
+func textInputs(t *testing.T) []string {
+	t.Helper()
+	roots := []string{
+		filepath.Join("..", "fixtures", "captured"),
+		"testdata",
+		filepath.Join("..", "detect"),
+		filepath.Join("..", "..", "shared", "corpus", "dumps"),
+		filepath.Join("..", "..", "shared", "corpus", "goroutine-pprof"),
+	}
+	var files []string
+	for _, root := range roots {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || filepath.Ext(p) == ".go" || filepath.Base(filepath.Dir(p)) == "fuzz" {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil || len(b) == 0 || sniff(b[:min(len(b), sniffSize)]) != kindText {
+				return nil
+			}
+			files = append(files, p)
+			return nil
+		})
+	}
+	if len(files) < 50 {
+		t.Fatalf("found only %d text inputs; the fixtures are missing", len(files))
+	}
+	return files
+}
+
+// sameSnapshots fails t with the first difference between two reads of
+// one input.
+func sameSnapshots(t *testing.T, name string, want, got []*Snapshot, wantErr, gotErr error) {
+	t.Helper()
+	if fmt.Sprint(wantErr) != fmt.Sprint(gotErr) {
+		t.Fatalf("%s: error %v, want %v", name, gotErr, wantErr)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d snapshots, want %d", name, len(got), len(want))
+	}
+	for i := range want {
+		w, g := want[i], got[i]
+		if len(g.Goroutines) != len(w.Goroutines) {
+			t.Fatalf("%s: snapshot %d: %d goroutines, want %d", name, i, len(g.Goroutines), len(w.Goroutines))
+		}
+		for j := range w.Goroutines {
+			if !reflect.DeepEqual(w.Goroutines[j], g.Goroutines[j]) {
+				t.Fatalf("%s: snapshot %d goroutine %d (line %d) differs:\n got %s\nwant %s", name, i, j, w.Goroutines[j].Line,
+					describeGoroutine(&g.Goroutines[j]), describeGoroutine(&w.Goroutines[j]))
+			}
+		}
+		if !reflect.DeepEqual(w, g) {
+			t.Fatalf("%s: snapshot %d differs outside its goroutines:\n got %+v\nwant %+v", name, i, *g, *w)
+		}
+	}
+}
+
+func describeGoroutine(g *Goroutine) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%d %q wait=%v flags=%b creator=%d line=%d labels=%v extra=%+v stack#%d:", g.ID, g.State, g.Wait, g.Flags, g.CreatorID, g.Line, g.Labels, g.Extra, g.Stack.ID)
+	for _, f := range g.Stack.Frames {
+		fmt.Fprintf(&b, " %s@%s:%d+%#x inl=%v", f.Function, f.File, f.Line, f.PC, f.Inlined)
+	}
+	if c := g.Stack.CreatedBy; c != nil {
+		fmt.Fprintf(&b, " created by %s@%s:%d", c.Function, c.File, c.Line)
+	}
+	return b.String()
+}
+
+// TestFrameCacheChangesNothing reads every real text input with the frame
+// cache and without it: the snapshots must be identical, down to the PCs
+// kept and the stacks' IDs.
+func TestFrameCacheChangesNothing(t *testing.T) {
+	for _, path := range textInputs(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFrameCache(t, path, data, Options{})
+		// Short lines cut frame lines mid-way: the cache must see the
+		// cut lines as the parser does.
+		checkFrameCache(t, path, data, Options{MaxLine: 40})
+	}
+}
+
+func checkFrameCache(t *testing.T, name string, data []byte, opts Options) {
+	t.Helper()
+	got, gotErr := Read(context.Background(), name, bytes.NewReader(data), opts)
+	opts.noFrameCache = true
+	want, wantErr := Read(context.Background(), name, bytes.NewReader(data), opts)
+	sameSnapshots(t, name, want, got, wantErr, gotErr)
+}
+
+// TestFrameCacheLookalikes is a hand-made dump (a parser edge case, not
+// runtime output) of lines that differ from cached ones only just past
+// what the cache compares: a line number that extends another, an offset
+// that extends another, function names that extend each other, inlined and
+// not, a "created by" naming a function also seen as a frame, and more
+// file lines under one function than the cache keeps.
+func TestFrameCacheLookalikes(t *testing.T) {
+	var b bytes.Buffer
+	for id := 1; id <= 3; id++ {
+		fmt.Fprintf(&b, "goroutine %d [chan receive]:\n", id)
+		b.WriteString("main.f(0x1)\n\t/x/m.go:7\n")
+		b.WriteString("main.f(0x2)\n\t/x/m.go:70\n")
+		b.WriteString("main.f(...)\n\t/x/m.go:7\n")
+		b.WriteString("main.ff(0x1)\n\t/x/m.go:7 +0x1\n")
+		b.WriteString("main.ff(0x1)\n\t/x/m.go:7 +0x12\n")
+		b.WriteString("main.ff(0x1)\n\t/x/m.go:71 +0x1\n")
+		b.WriteString("main.f.func1()\n\t/x/m.go:7 +0x1 fp=0x1 sp=0x2 pc=0x3\n")
+		b.WriteString("main.f.func1()\n\t/x/m.go:8 fp=0x1 sp=0x2 pc=0x3\n")
+		for line := 20; line < 20+maxCachedLocs+4; line++ {
+			fmt.Fprintf(&b, "main.g(0x%x)\n\t/x/m.go:%d +0x%x\n", id, line+id%2, line)
+		}
+		fmt.Fprintf(&b, "created by main.f in goroutine %d\n\t/x/m.go:7 +0x5\n\n", id-1)
+	}
+	data := b.Bytes()
+	checkFrameCache(t, "lookalikes", data, Options{})
+	snaps, err := Read(context.Background(), "lookalikes", bytes.NewReader(data), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &snaps[0].Goroutines[1]
+	fr := g.Stack.Frames
+	if fr[0].Line != 7 || fr[1].Line != 70 || !fr[2].Inlined || fr[2] == fr[0] || fr[3].Function != "main.ff" || fr[3] != fr[4] || fr[5].Line != 71 || fr[7].Line != 8 {
+		t.Errorf("frames: %s", describeGoroutine(g))
+	}
+	if c := g.Stack.CreatedBy; c == nil || c.Function != "main.f" || c.Line != 7 || c.Inlined {
+		t.Errorf("created by %+v", c)
+	}
+}

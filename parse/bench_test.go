@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
@@ -97,43 +98,50 @@ func (c cpuTime) perOp(n int) float64 {
 }
 
 // BenchmarkReadDump reads and groups debug=2 dumps of 10k, 100k and 1M
-// goroutines with a few hundred distinct stacks. The peak-heap-MiB metric
-// shows that memory grows with distinct stacks, not with the file.
+// goroutines with a few hundred distinct stacks, in order (readers=1) and
+// with every core (readers=GOMAXPROCS). The peak-heap-MiB metric shows
+// what memory grows with: the goroutine records, not the file.
 func BenchmarkReadDump(b *testing.B) {
 	for _, n := range []int{10_000, 100_000, 1_000_000} {
-		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
-			path := benchDump(b, n)
-			fi, err := os.Stat(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.SetBytes(fi.Size())
-			b.ReportAllocs()
-			peak := startHeapPeak()
-			cpu := startCPUTime()
-			var stacks, groups int
-			for b.Loop() {
-				snaps, err := ReadFile(context.Background(), path, Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				s := snaps[0]
-				if s.GoroutineCount() < n {
-					b.Fatalf("read %d goroutines, want at least %d", s.GoroutineCount(), n)
-				}
-				groups = len(Aggregate(s))
-				seen := map[*Stack]bool{}
-				for i := range s.Goroutines {
-					seen[s.Goroutines[i].Stack] = true
-				}
-				stacks = len(seen)
-			}
-			b.ReportMetric(peak.done(), "peak-heap-MiB")
-			b.ReportMetric(cpu.perOp(b.N), "cpu-ns/op")
-			b.ReportMetric(float64(stacks), "stacks")
-			b.ReportMetric(float64(groups), "groups")
-		})
+		for _, readers := range []int{1, runtime.GOMAXPROCS(0)} {
+			b.Run(fmt.Sprintf("goroutines=%d/readers=%d", n, readers), func(b *testing.B) {
+				benchReadDump(b, n, Options{Parallelism: readers})
+			})
+		}
 	}
+}
+
+func benchReadDump(b *testing.B, n int, opts Options) {
+	path := benchDump(b, n)
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	peak := startHeapPeak()
+	cpu := startCPUTime()
+	var stacks, groups int
+	for b.Loop() {
+		snaps, err := ReadFile(context.Background(), path, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := snaps[0]
+		if s.GoroutineCount() < n {
+			b.Fatalf("read %d goroutines, want at least %d", s.GoroutineCount(), n)
+		}
+		groups = len(Aggregate(s))
+		seen := map[*Stack]bool{}
+		for i := range s.Goroutines {
+			seen[s.Goroutines[i].Stack] = true
+		}
+		stacks = len(seen)
+	}
+	b.ReportMetric(peak.done(), "peak-heap-MiB")
+	b.ReportMetric(cpu.perOp(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(stacks), "stacks")
+	b.ReportMetric(float64(groups), "groups")
 }
 
 // BenchmarkLineLoop is the baseline: a bare line loop over the same file,

@@ -16,6 +16,14 @@ import (
 // repository, the shared corpus. Gzip and binary files are left out.
 func textInputs(t *testing.T) []string {
 	t.Helper()
+	files := textInputPaths()
+	if len(files) < 50 {
+		t.Fatalf("found only %d text inputs; the fixtures are missing", len(files))
+	}
+	return files
+}
+
+func textInputPaths() []string {
 	roots := []string{
 		filepath.Join("..", "fixtures", "captured"),
 		"testdata",
@@ -36,9 +44,6 @@ func textInputs(t *testing.T) []string {
 			files = append(files, p)
 			return nil
 		})
-	}
-	if len(files) < 50 {
-		t.Fatalf("found only %d text inputs; the fixtures are missing", len(files))
 	}
 	return files
 }
@@ -142,5 +147,73 @@ func TestFrameCacheLookalikes(t *testing.T) {
 	}
 	if c := g.Stack.CreatedBy; c == nil || c.Function != "main.f" || c.Line != 7 || c.Inlined {
 		t.Errorf("created by %+v", c)
+	}
+}
+
+// TestParallelDumpReadChangesNothing reads every real text input with
+// several goroutines, cut into chunks small enough that even the fixtures
+// have many, and checks the snapshots are those of an ordered read.
+func TestParallelDumpReadChangesNothing(t *testing.T) {
+	var stats chunkStats
+	for _, path := range textInputs(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantErr := Read(context.Background(), path, bytes.NewReader(data), Options{})
+		for _, chunk := range []int64{512, 4 << 10, 64 << 10} {
+			for _, p := range []int{2, 3} {
+				opts := Options{Parallelism: p, parallelMin: 1, dumpChunk: chunk, chunkStats: &stats}
+				got, gotErr := ReadFile(context.Background(), path, opts)
+				sameSnapshots(t, fmt.Sprintf("%s (chunks of %d, %d readers)", path, chunk, p), want, got, wantErr, gotErr)
+			}
+		}
+	}
+	t.Logf("%d chunks: %d adopted, %d read in order", stats.chunks, stats.adopted, stats.ordered)
+	if stats.adopted < stats.chunks/4 || stats.ordered == 0 {
+		t.Errorf("%d of %d chunks adopted, %d read in order: the test does not exercise both", stats.adopted, stats.chunks, stats.ordered)
+	}
+}
+
+// TestParallelDumpReadAtEveryHeader cuts inputs whose shape matters at a
+// chunk boundary at every goroutine header in turn: a crash whose
+// "runtime stack:" precedes the crashing goroutine, GOTRACEBACK=crash
+// thread reports, a dump printed twice (hand-composed from one real dump:
+// the second copy must start a second snapshot).
+func TestParallelDumpReadAtEveryHeader(t *testing.T) {
+	dump := mustRead(t, filepath.Join("..", "fixtures", "captured", "go1.26.8", "fanout-leak", "goroutine-debug2.txt"))
+	twice := filepath.Join(t.TempDir(), "twice.txt")
+	if err := os.WriteFile(twice, []byte(dump+"\n"+dump), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inputs := []string{
+		filepath.Join("..", "detect", "crash", "testdata", "go1.26", "overflow.txt"),
+		filepath.Join("..", "detect", "crash", "testdata", "go1.26", "threads.txt"),
+		filepath.Join("..", "fixtures", "captured", "go1.27.3", "workerpool-idle", "sigquit-gotraceback-crash.txt"),
+		twice,
+	}
+	for _, path := range inputs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantErr := Read(context.Background(), path, bytes.NewReader(data), Options{})
+		if path == twice && len(want) != 2 {
+			t.Fatalf("%s: %d snapshots, want 2", path, len(want))
+		}
+		var stats chunkStats
+		for i := range data {
+			if i < 2 || data[i-1] != '\n' || data[i-2] != '\n' || !bytes.HasPrefix(data[i:], []byte("goroutine ")) {
+				continue
+			}
+			// The first boundary lands on the first header at or after
+			// the chunk size.
+			opts := Options{Parallelism: 2, parallelMin: 1, dumpChunk: int64(i), chunkStats: &stats, workersOnly: true}
+			got, gotErr := ReadFile(context.Background(), path, opts)
+			sameSnapshots(t, fmt.Sprintf("%s (cut at byte %d)", path, i), want, got, wantErr, gotErr)
+		}
+		if stats.adopted == 0 || stats.adopted+stats.ordered != stats.chunks {
+			t.Errorf("%s: %d chunks, %d adopted, %d read in order", path, stats.chunks, stats.adopted, stats.ordered)
+		}
 	}
 }

@@ -99,3 +99,31 @@ func checkSnapshots(t *testing.T, snaps []*Snapshot) {
 		}
 	}
 }
+
+// FuzzReadDumpParallel reads arbitrary text from a file with several
+// goroutines, cut into chunks of a fuzzed size at goroutine headers, and
+// checks the snapshots and error are those of an ordered read.
+func FuzzReadDumpParallel(f *testing.F) {
+	seed := "goroutine 1 [running]:\nmain.main()\n\t/src/m.go:3 +0x1\n\ngoroutine 2 [chan receive, 2 minutes]:\nmain.f(0x1)\n\t/src/m.go:7 +0x2\ncreated by main.main in goroutine 1\n\t/src/m.go:9 +0x3\n\n"
+	f.Add([]byte(seed+seed), uint16(40))
+	f.Add([]byte("panic: x\n\ngoroutine 3 [running]:\nmain.g()\n\t/m.go:1 +0x1\n\n"+seed), uint16(20))
+	f.Add([]byte(seed+"goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/m.go:1\n\n"+seed), uint16(64))
+	for _, p := range textInputPaths() {
+		if b, err := os.ReadFile(p); err == nil && len(b) < 32<<10 {
+			f.Add(b, uint16(len(b)/5))
+		}
+	}
+	path := filepath.Join(f.TempDir(), "dump.txt")
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint16) {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		opts := Options{MaxLine: 4 << 10}
+		want, wantErr := Read(ctx, path, bytes.NewReader(data), opts)
+		opts.Parallelism, opts.parallelMin, opts.dumpChunk = 2, 1, int64(chunk)+16
+		got, gotErr := ReadFile(ctx, path, opts)
+		sameSnapshots(t, path, want, got, wantErr, gotErr)
+	})
+}

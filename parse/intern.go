@@ -82,6 +82,28 @@ func (in *Interner) Frame(fn, file []byte, line int, pc uint64, inlined bool) *F
 	return f
 }
 
+// frameOf returns this Interner's frame equal to f, a frame of another
+// Interner, interning a copy when there is none.
+func (in *Interner) frameOf(f *Frame) *Frame {
+	k := in.key[:0]
+	k = append(k, f.Function...)
+	k = append(k, 0)
+	k = append(k, f.File...)
+	k = append(k, 0)
+	k = strconv.AppendInt(k, int64(f.Line), 10)
+	if f.Inlined {
+		k = append(k, 'i')
+	}
+	in.key = k
+	if g, ok := in.frames[string(k)]; ok {
+		return g
+	}
+	g := *f
+	g.Function, g.File = in.String(f.Function), in.String(f.File)
+	in.frames[string(k)] = &g
+	return &g
+}
+
 // FrameOf interns a frame built elsewhere (profiles, traces).
 func (in *Interner) FrameOf(fn, file string, line int, pc uint64) *Frame {
 	return in.Frame([]byte(fn), []byte(file), line, pc, false)

@@ -65,6 +65,16 @@ type Options struct {
 	// noFrameCache makes the dump reader parse every frame line, for
 	// tests that check the frame cache changes nothing.
 	noFrameCache bool
+	// parallelMin and dumpChunk, when set, replace parallelDumpMin and
+	// dumpChunkSize, so that tests can read small files in many chunks.
+	parallelMin int64
+	dumpChunk   int64
+	// chunkStats, when set, counts what the parallel dump reader did.
+	chunkStats *chunkStats
+	// workersOnly leaves every chunk between the first and the tail to
+	// the workers, so that tests can count on each being adopted if it
+	// can be.
+	workersOnly bool
 }
 
 const (

@@ -18,7 +18,7 @@ func readFileAt(ctx context.Context, name string, f *os.File, size int64, opts O
 	switch {
 	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
 		// gzip: one stream, read in order.
-	case size >= parallelDumpMin && sniff(head) == kindText:
+	case size >= opts.parallelDumpMin() && sniff(head) == kindText:
 		return readDumpAt(ctx, name, f, size, opts)
 	case size >= parallelTraceMin && sniff(head) == kindTrace:
 		return readTraceAt(ctx, name, f, size, opts)

@@ -121,27 +121,55 @@ type dumpReader struct {
 	suspectLine int
 	hasSuspect  bool
 	atEOF       bool
+	sawProfile  bool // a text profile was handed to its reader
 }
 
 func readStackDump(ctx context.Context, name string, lr *lineReader, in *Interner, opts Options) ([]*Snapshot, error) {
-	d := &dumpReader{ctx: ctx, name: name, lr: lr, in: in, opts: opts}
+	d := newDumpReader(ctx, name, lr, in, opts)
+	if err := d.consume(); err != nil {
+		return d.snaps, err
+	}
+	return d.finish()
+}
+
+func newDumpReader(ctx context.Context, name string, lr *lineReader, in *Interner, opts Options) *dumpReader {
+	d := &dumpReader{ctx: ctx, name: name, in: in, opts: opts}
+	d.setLineReader(lr)
+	return d
+}
+
+// setLineReader makes the reader read from lr from now on.
+func (d *dumpReader) setLineReader(lr *lineReader) {
+	d.lr = lr
 	lr.cut = func(line int, length int64) {
 		d.warn(Warning{Kind: WarnLongLine, Line: line, Offset: -1,
 			Message: fmt.Sprintf("line of %d bytes cut to its first %d bytes", length, lr.max)})
 	}
+}
+
+// consume reads lines until the line reader has none left. It returns only
+// the context's error; read errors stay in the line reader for finish.
+func (d *dumpReader) consume() error {
+	lr := d.lr
 	n := 0
 	for {
 		line, ok := lr.readLine()
 		if !ok {
-			break
+			return nil
 		}
 		if n++; n&0xffff == 0 {
-			if err := ctx.Err(); err != nil {
-				return d.snaps, err
+			if err := d.ctx.Err(); err != nil {
+				return err
 			}
 		}
 		d.line(line)
 	}
+}
+
+// finish closes what was being read when the input ended and returns the
+// snapshots.
+func (d *dumpReader) finish() ([]*Snapshot, error) {
+	lr := d.lr
 	if err := lr.failed(); err != nil {
 		d.endOfInput(true)
 		d.finishSnapshot()
@@ -318,6 +346,7 @@ func (d *dumpReader) outsideLine(raw, line []byte) {
 // textProfile hands a debug=1 goroutine profile or a text contention
 // profile, starting at line raw, to its own reader.
 func (d *dumpReader) textProfile(f Format, raw []byte) {
+	d.sawProfile = true
 	d.finishSnapshot()
 	line := d.lr.line
 	d.lr.unread(raw)

@@ -37,6 +37,8 @@ type cachedLoc struct {
 	// few times, latest first: its callers, in goroutines with the same
 	// stack.
 	next [4]*funcLines
+	// stack is the last goroutine stack whose outermost frame this was.
+	stack *Stack
 }
 
 const (

@@ -1,7 +1,7 @@
 package parse
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 )
@@ -11,8 +11,12 @@ import (
 // until the next call. It strips "\r\n" and "\n", counts lines and bytes, and
 // cuts lines longer than max (keeping the first max bytes, discarding the
 // rest without holding it in memory).
+//
+// It reads through its own buffer rather than a bufio.Reader: a line is
+// one IndexByte over bytes already in memory, which is most of what
+// reading a dump costs per line.
 type lineReader struct {
-	r    *bufio.Reader
+	src  io.Reader
 	name string
 	max  int
 	line int // 1-based number of the line last returned
@@ -21,8 +25,13 @@ type lineReader struct {
 	unterminated bool
 	offset       int64 // byte offset of the line last returned
 	next         int64 // byte offset of the next line
-	long         []byte
-	err          error // sticky read error other than io.EOF
+
+	buf        []byte // buf[start:end] is read but not yet returned
+	start, end int
+	eof        bool  // src has no more bytes
+	err        error // sticky read error other than io.EOF
+
+	long []byte // the kept part of a line longer than buf
 	// cut reports lines that were longer than max.
 	cut func(line int, length int64)
 	// pushed holds a line handed back with unread.
@@ -35,8 +44,12 @@ type lineReader struct {
 	}
 }
 
-func newLineReader(name string, r *bufio.Reader, max int) *lineReader {
-	return &lineReader{r: r, name: name, max: max}
+func newLineReader(name string, src io.Reader, max int) *lineReader {
+	return newLineReaderSize(name, src, max, readBufferSize)
+}
+
+func newLineReaderSize(name string, src io.Reader, max, size int) *lineReader {
+	return &lineReader{src: src, name: name, max: max, buf: make([]byte, size)}
 }
 
 // readLine returns the next line without its terminator, and false at the
@@ -48,58 +61,101 @@ func (lr *lineReader) readLine() ([]byte, bool) {
 		lr.offset = lr.pushedAt.offset
 		return lr.pushed, true
 	}
-	if lr.err != nil {
-		return nil, false
-	}
-	b, err := lr.r.ReadSlice('\n')
-	start := lr.next
-	lr.next += int64(len(b))
-	var cutAt int64 // length of a line that was cut, 0 when none
-	if err == bufio.ErrBufferFull {
-		// A line longer than the buffer: keep up to max bytes, skip the rest
-		// without holding it in memory.
-		lr.long = append(lr.long[:0], b[:min(len(b), lr.max)]...)
-		total := int64(len(b))
-		for err == bufio.ErrBufferFull {
-			b, err = lr.r.ReadSlice('\n')
-			lr.next += int64(len(b))
-			total += int64(len(b))
-			if room := lr.max - len(lr.long); room > 0 {
-				lr.long = append(lr.long, b[:min(len(b), room)]...)
-			}
+	if i := bytes.IndexByte(lr.buf[lr.start:lr.end], '\n'); i >= 0 {
+		b := lr.buf[lr.start : lr.start+i]
+		lr.start += i + 1
+		lr.line++
+		lr.offset = lr.next
+		lr.next += int64(i + 1)
+		lr.unterminated = false
+		if i > 0 && b[i-1] == '\r' {
+			b = b[:i-1]
 		}
-		if total > int64(lr.max) {
-			cutAt = total
+		if len(b) > lr.max {
+			lr.report(int64(len(b)))
+			b = b[:lr.max]
+		}
+		return b, true
+	}
+	return lr.slowLine()
+}
+
+// slowLine reads a line that is not whole in the buffer: it refills the
+// buffer, and keeps the first max bytes of a line longer than the buffer.
+func (lr *lineReader) slowLine() ([]byte, bool) {
+	var total int64 // bytes of a long line moved out of buf so far
+	lr.long = lr.long[:0]
+	movedCR := false // the last byte moved out of buf was '\r'
+	for {
+		if i := bytes.IndexByte(lr.buf[lr.start:lr.end], '\n'); i >= 0 {
+			return lr.finishLine(lr.buf[lr.start:lr.start+i], total, i+1, false, movedCR), true
+		}
+		if lr.eof || lr.err != nil {
+			if lr.start == lr.end && total == 0 {
+				return nil, false
+			}
+			return lr.finishLine(lr.buf[lr.start:lr.end], total, lr.end-lr.start, true, movedCR), true
+		}
+		if lr.start > 0 {
+			lr.end = copy(lr.buf, lr.buf[lr.start:lr.end])
+			lr.start = 0
+		}
+		if lr.end == len(lr.buf) {
+			// A line longer than the buffer: keep up to max bytes of it.
+			if room := lr.max - len(lr.long); room > 0 {
+				lr.long = append(lr.long, lr.buf[:min(lr.end, room)]...)
+			}
+			total += int64(lr.end)
+			movedCR = lr.buf[lr.end-1] == '\r'
+			lr.start, lr.end = 0, 0
+		}
+		n, err := lr.src.Read(lr.buf[lr.end:])
+		lr.end += n
+		switch {
+		case err == io.EOF:
+			lr.eof = true
+		case err != nil:
+			lr.err = err
+		}
+	}
+}
+
+// finishLine returns a line whose last part is tail (in buf, consumed
+// bytes long with its newline), after total bytes already moved to long.
+// A line is cut when its text, without "\r\n" or "\n", is longer than
+// max.
+func (lr *lineReader) finishLine(tail []byte, total int64, consumed int, unterminated, movedCR bool) []byte {
+	lr.start += consumed
+	lr.line++
+	lr.offset = lr.next
+	lr.next += total + int64(consumed)
+	lr.unterminated = unterminated
+	b := tail
+	if total > 0 {
+		if room := lr.max - len(lr.long); room > 0 {
+			lr.long = append(lr.long, tail[:min(len(tail), room)]...)
 		}
 		b = lr.long
 	}
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		lr.err = err
-		if len(b) == 0 {
-			return nil, false
+	length := total + int64(len(tail))
+	if (len(tail) > 0 && tail[len(tail)-1] == '\r' || len(tail) == 0 && movedCR) {
+		length--
+		if len(b) > 0 && int64(len(b)) > length {
+			b = b[:length]
 		}
 	}
-	if len(b) == 0 && err == io.EOF {
-		return nil, false
+	if length > int64(lr.max) {
+		lr.report(length)
+		return b[:min(len(b), lr.max)]
 	}
-	lr.line++
-	lr.offset = start
-	lr.unterminated = true
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-		lr.unterminated = false
+	return b
+}
+
+// report tells the cut callback about a line of length bytes.
+func (lr *lineReader) report(length int64) {
+	if lr.cut != nil {
+		lr.cut(lr.line, length)
 	}
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		b = b[:n-1]
-	}
-	if len(b) > lr.max {
-		cutAt = int64(len(b))
-		b = b[:lr.max]
-	}
-	if cutAt > 0 && lr.cut != nil {
-		lr.cut(lr.line, cutAt)
-	}
-	return b, true
 }
 
 // unread hands line back so the next readLine returns it again. The line is

@@ -162,8 +162,55 @@ func (d *dumpReader) consume() error {
 				return err
 			}
 		}
+		if d.state == stFrames && d.cachedLine(line) {
+			continue
+		}
 		d.line(line)
 	}
+}
+
+// cachedLine takes a line inside a goroutine's frames that the frame cache
+// predicts: the file line of the pending function as seen under it last,
+// or a call of a function that followed the previous frame before. It
+// does what line would do with such a line, and returns false for every
+// other line, which line then reads.
+func (d *dumpReader) cachedLine(line []byte) bool {
+	n := len(line)
+	if n == 0 || len(d.prefix) != 0 || len(d.suffix) != 0 || d.expectCreator || d.opts.noFrameCache {
+		return false
+	}
+	if c := line[n-1]; c == ' ' || c == '\t' {
+		return false // undecorate would trim it
+	}
+	if d.hasPendingFn {
+		e := d.pendingFunc
+		if e == nil || e.last == nil || line[0] != '\t' {
+			return false
+		}
+		l := e.last
+		if !l.matches(trimIndent(line), d.pendingInlined) {
+			return false
+		}
+		d.lastLineInFrames = true
+		d.addFrame(l.frame)
+		d.hasPendingFn = false
+		d.lastWasFile = true
+		d.prevLoc = l
+		return true
+	}
+	if d.hasSuspect || d.prevLoc == nil || line[0] == '\t' || line[0] == ' ' {
+		return false
+	}
+	// A call of a cached function is no marker line: see isCall.
+	e := d.prevLoc.follower(line)
+	if e == nil {
+		return false
+	}
+	d.lastLineInFrames = true
+	d.lastWasFile = false
+	d.followedBy(e)
+	d.setPendingFn(e, e.name, line)
+	return true
 }
 
 // finish closes what was being read when the input ended and returns the
@@ -380,6 +427,9 @@ func (d *dumpReader) textProfile(f Format, raw []byte) {
 // learnDecoration records the text before a header (a log prefix) and after
 // it, to strip them from the lines that follow when they carry them too.
 func (d *dumpReader) learnDecoration(raw []byte, at int) {
+	if at == 0 && len(d.prefix) == 0 && len(d.suffix) == 0 && bytes.HasSuffix(raw, []byte("]:")) {
+		return // a plain header: nothing before it or after its "]:"
+	}
 	d.prefix = append(d.prefix[:0], raw[:at]...)
 	d.prefixShape = shapeOf(d.prefixShape[:0], d.prefix)
 	d.suffix = d.suffix[:0]
@@ -517,7 +567,7 @@ func (d *dumpReader) header(h []byte) {
 	for k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
 		k++
 	}
-	id, _ := strconv.ParseInt(string(rest[:k]), 10, 64)
+	id := parseID(rest[:k])
 	rest = rest[k:]
 	open := bytes.IndexByte(rest, '[')
 	var g Goroutine
@@ -565,6 +615,36 @@ func (d *dumpReader) header(h []byte) {
 	d.g = g
 	d.goroutineFirst = d.lr.line
 	d.beginFrames(toGoroutine)
+}
+
+// parseID reads a goroutine ID of decimal digits; IDs too large for an
+// int64 read as 0, as strconv.ParseInt's error did.
+func parseID(digits []byte) int64 {
+	if len(digits) > 18 {
+		id, _ := strconv.ParseInt(string(digits), 10, 64)
+		return id
+	}
+	var id int64
+	for _, c := range digits {
+		id = id*10 + int64(c-'0')
+	}
+	return id
+}
+
+// parseInt is strconv.ParseInt(string(b), 10, 64) without the string for
+// the usual all-digit b.
+func parseInt(b []byte) (int64, error) {
+	if len(b) == 0 || len(b) > 18 {
+		return strconv.ParseInt(string(b), 10, 64)
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return strconv.ParseInt(string(b), 10, 64)
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, nil
 }
 
 // parseGM reads " gp=0x... m=N mp=0x..." (Go 1.23+).
@@ -831,7 +911,7 @@ func (d *dumpReader) markerLine(t []byte) bool {
 	case bytes.HasPrefix(t, []byte("created by ")):
 		fn := t[len("created by "):]
 		if i := bytes.Index(fn, []byte(" in goroutine ")); i >= 0 {
-			id, err := strconv.ParseInt(string(bytes.TrimSpace(fn[i+len(" in goroutine "):])), 10, 64)
+			id, err := parseInt(bytes.TrimSpace(fn[i+len(" in goroutine "):]))
 			if err == nil && d.target == toGoroutine {
 				d.g.CreatorID = id
 				d.cur.Caps |= CapCreatorIDs
@@ -1019,7 +1099,19 @@ func (d *dumpReader) setCreator(f *Frame) {
 }
 
 func (d *dumpReader) finishMainFrames() {
+	// The stack that ended with the same frame last time is likely this
+	// one: checking it is cheaper than hashing the frames.
+	l := d.prevLoc
+	if l != nil && !d.opts.noFrameCache {
+		if st := l.stack; st != nil && st.CreatedBy == d.createdBy && st.Elided == d.elided && st.ElidedAt == d.elidedAt && sameFrames(st.Frames, d.frames) {
+			d.g.Stack = st
+			return
+		}
+	}
 	d.g.Stack = d.in.Stack(d.frames, d.createdBy, d.elided, d.elidedAt)
+	if l != nil {
+		l.stack = d.g.Stack
+	}
 }
 
 func (d *dumpReader) flushAncestor() {

@@ -277,7 +277,7 @@ type orderedRead struct {
 // section returns a line reader over [start, end) that counts lines on
 // from line.
 func (o *orderedRead) section(start, end int64, line int) *lineReader {
-	lr := newLineReader(o.name, newBufReader(io.NewSectionReader(o.f, start, end-start)), o.opts.maxLine())
+	lr := newLineReader(o.name, io.NewSectionReader(o.f, start, end-start), o.opts.maxLine())
 	lr.next, lr.offset, lr.line = start, start, line
 	return lr
 }
@@ -340,7 +340,7 @@ func readChunk(ctx context.Context, name string, f *os.File, start, end int64, o
 			res = &chunkRead{}
 		}
 	}()
-	lr := newLineReader(name, newBufReader(io.NewSectionReader(f, start, end-start)), opts.maxLine())
+	lr := newLineReader(name, io.NewSectionReader(f, start, end-start), opts.maxLine())
 	lr.next, lr.offset = start, start
 	d := newDumpReader(ctx, name, lr, NewInterner(), opts)
 	placeholder := &Snapshot{}

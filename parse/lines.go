@@ -138,7 +138,7 @@ func (lr *lineReader) finishLine(tail []byte, total int64, consumed int, untermi
 		b = lr.long
 	}
 	length := total + int64(len(tail))
-	if (len(tail) > 0 && tail[len(tail)-1] == '\r' || len(tail) == 0 && movedCR) {
+	if len(tail) > 0 && tail[len(tail)-1] == '\r' || len(tail) == 0 && movedCR {
 		length--
 		if len(b) > 0 && int64(len(b)) > length {
 			b = b[:length]

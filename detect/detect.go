@@ -35,6 +35,23 @@ type Pass struct {
 	// Total is the number of goroutines in the snapshot.
 	Total  int
 	report func(Finding)
+	shared map[any]any // analyses shared by the detectors of one Run
+}
+
+// Shared returns what compute returns for key, calling it once per Run:
+// detectors that start from the same analysis of a snapshot (leak and
+// runaway from the goroutine census) share one. key is a comparable value
+// of a type private to the package that computes it.
+func (p *Pass) Shared(key any, compute func() any) any {
+	if v, ok := p.shared[key]; ok {
+		return v
+	}
+	v := compute()
+	if p.shared == nil {
+		p.shared = map[any]any{}
+	}
+	p.shared[key] = v
+	return v
 }
 
 // Report records a finding.
@@ -58,6 +75,8 @@ type Result struct {
 func Run(ctx context.Context, s *parse.Snapshot, detectors []*Detector, cfg Config, baseline *parse.Snapshot) (*Result, error) {
 	res := &Result{Snapshot: s}
 	groups := parse.Aggregate(s)
+	total := s.GoroutineCount()
+	shared := map[any]any{}
 	for _, d := range detectors {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -77,7 +96,8 @@ func Run(ctx context.Context, s *parse.Snapshot, detectors []*Detector, cfg Conf
 			Groups:   groups,
 			Baseline: baseline,
 			Config:   cfg,
-			Total:    s.GoroutineCount(),
+			Total:    total,
+			shared:   shared,
 			report: func(f Finding) {
 				f.Detector = d.Name
 				f.Snapshot = s

@@ -20,6 +20,25 @@ type Group struct {
 	WaitMin, WaitMedian, WaitMax time.Duration
 	Labels                       []*Labels // distinct label sets, at most maxGroupLabels
 	CreatorIDs                   int       // distinct creator goroutine IDs
+	// Waits is the members' wait ages with how many members waited each,
+	// shortest first: dumps print whole minutes, so it is short.
+	Waits []WaitCount
+	// Creators are the distinct creator goroutine IDs of the members (0,
+	// unknown, left out) with how many members each started, in ID order.
+	// Detectors tally these rather than the members one by one.
+	Creators []CreatorCount
+}
+
+// WaitCount is how many goroutines of a group have waited Wait.
+type WaitCount struct {
+	Wait  time.Duration
+	Count int
+}
+
+// CreatorCount is how many goroutines of a group goroutine ID started.
+type CreatorCount struct {
+	ID    int64
+	Count int
 }
 
 const maxGroupLabels = 8
@@ -55,22 +74,41 @@ func Aggregate(s *Snapshot) []*Group {
 			grp.Labels = append(grp.Labels, g.Labels)
 		}
 	}
-	var waits []time.Duration
-	creators := make(map[int64]struct{})
+	waits := make(map[time.Duration]int)
+	creators := make(map[int64]int)
 	for _, grp := range groups {
-		waits = waits[:0]
+		clear(waits)
 		clear(creators)
+		lastWait, run := time.Duration(0), 0 // members often share a wait: count runs first
 		for _, i := range grp.Members {
 			g := &s.Goroutines[i]
-			waits = append(waits, g.Wait)
+			if g.Wait != lastWait {
+				if run > 0 {
+					waits[lastWait] += run
+				}
+				lastWait, run = g.Wait, 0
+			}
+			run += g.Count
 			if g.CreatorID != 0 {
-				creators[g.CreatorID] = struct{}{}
+				creators[g.CreatorID] += g.Count
 			}
 		}
-		slices.Sort(waits)
-		grp.WaitMin, grp.WaitMax = waits[0], waits[len(waits)-1]
-		grp.WaitMedian = waits[len(waits)/2]
-		grp.CreatorIDs = len(creators)
+		waits[lastWait] += run
+		grp.Waits = make([]WaitCount, 0, len(waits))
+		for w, n := range waits {
+			grp.Waits = append(grp.Waits, WaitCount{Wait: w, Count: n})
+		}
+		slices.SortFunc(grp.Waits, func(a, b WaitCount) int { return cmp.Compare(a.Wait, b.Wait) })
+		grp.WaitMin, grp.WaitMax = grp.Waits[0].Wait, grp.Waits[len(grp.Waits)-1].Wait
+		grp.WaitMedian = medianWait(grp.Waits, grp.Count)
+		if len(creators) > 0 {
+			grp.Creators = make([]CreatorCount, 0, len(creators))
+			for id, n := range creators {
+				grp.Creators = append(grp.Creators, CreatorCount{ID: id, Count: n})
+			}
+			slices.SortFunc(grp.Creators, func(a, b CreatorCount) int { return cmp.Compare(a.ID, b.ID) })
+		}
+		grp.CreatorIDs = len(grp.Creators)
 	}
 	slices.SortStableFunc(groups, func(a, b *Group) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
@@ -82,6 +120,20 @@ func Aggregate(s *Snapshot) []*Group {
 		return cmp.Compare(a.Stack.Hash, b.Stack.Hash)
 	})
 	return groups
+}
+
+// medianWait is the wait of the member in the middle of a group of n
+// sorted by wait, from its histogram: the (n/2)-th, counting from 0, as
+// sorting the members' waits and indexing gives.
+func medianWait(hist []WaitCount, n int) time.Duration {
+	seen := 0
+	for _, w := range hist {
+		seen += w.Count
+		if seen > n/2 {
+			return w.Wait
+		}
+	}
+	return hist[len(hist)-1].Wait
 }
 
 // IDs returns up to n goroutine IDs of the group's members, in input order;

@@ -27,12 +27,19 @@ type Result struct {
 // goroutines two findings share. It is deterministic: both detectors call
 // it and agree.
 func Analyze(p *detect.Pass) *Result {
+	return p.Shared(resultKey{}, func() any { return analyze(p) }).(*Result)
+}
+
+// resultKey is the key of the census among a Run's shared analyses.
+type resultKey struct{}
+
+func analyze(p *detect.Pass) *Result {
 	ix := newIndex(p)
 	if p.Snapshot.Caps.Has(parse.CapCreatorIDs) {
 		ids := map[int64]bool{}
-		for i := range p.Snapshot.Goroutines {
-			if id := p.Snapshot.Goroutines[i].CreatorID; id != 0 {
-				ids[id] = true
+		for _, g := range p.Groups {
+			for _, c := range g.Creators {
+				ids[c.ID] = true
 			}
 		}
 		ix.resolveCreators(ids)

@@ -68,10 +68,16 @@ func (ix *index) resolveCreators(ids map[int64]bool) {
 
 // creator returns the live creator goroutine of g, or nil.
 func (ix *index) creator(g *parse.Goroutine) *parse.Goroutine {
-	if g.CreatorID == 0 {
+	return ix.creatorByID(g.CreatorID)
+}
+
+// creatorByID returns the live goroutine with ID id, among the creators
+// resolveCreators was asked for, or nil.
+func (ix *index) creatorByID(id int64) *parse.Goroutine {
+	if id == 0 {
 		return nil
 	}
-	if i, ok := ix.byID[g.CreatorID]; ok {
+	if i, ok := ix.byID[id]; ok {
 		return &ix.s.Goroutines[i]
 	}
 	return nil
@@ -147,12 +153,18 @@ const (
 // it looks at the creator goroutine itself; with creation frames but no
 // IDs it asks whether the creating function is on any stack at all.
 func (ix *index) creatorStatusOf(g *parse.Goroutine) creatorStatus {
-	cb := g.Stack.CreatedBy
+	return ix.creatorStatus(g.Stack, g.CreatorID)
+}
+
+// creatorStatus answers for a goroutine of stack st started by goroutine
+// creatorID (0 when unknown).
+func (ix *index) creatorStatus(st *parse.Stack, creatorID int64) creatorStatus {
+	cb := st.CreatedBy
 	if cb == nil {
 		return creatorUnknown
 	}
-	if ix.s.Caps.Has(parse.CapCreatorIDs) && g.CreatorID != 0 {
-		c := ix.creator(g)
+	if ix.s.Caps.Has(parse.CapCreatorIDs) && creatorID != 0 {
+		c := ix.creatorByID(creatorID)
 		switch {
 		case c == nil && ix.complete:
 			return creatorReturned

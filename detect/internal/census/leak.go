@@ -99,30 +99,36 @@ func (ix *index) leakSites() []*leakSite {
 // describeLeakSite fills the facts the verdict needs: waits, creators,
 // siblings.
 func (ix *index) describeLeakSite(site *leakSite) {
-	s := ix.s
 	site.wait = ix.waitStats(site.groups)
 	creators := map[int64]bool{}
 	createdBy := map[*parse.Frame]int{}
+	// Members of a group share a stack, so a creator's verdict holds for
+	// every member it started: tally per distinct creator.
+	tally := func(st *parse.Stack, creatorID int64, n int) {
+		switch ix.creatorStatus(st, creatorID) {
+		case creatorReturned:
+			site.known += n
+			site.returned += n
+			if c := ix.creatorByID(creatorID); c != nil && ix.isServerConn(c.Stack) {
+				site.viaServer += n
+			}
+		case creatorRunning:
+			site.known += n
+		}
+	}
 	for _, gi := range site.groups {
 		g := ix.groups[gi]
 		if cb := g.Stack.CreatedBy; cb != nil {
 			createdBy[cb] += g.Count
 		}
-		for _, mi := range g.Members {
-			m := &s.Goroutines[mi]
-			if m.CreatorID != 0 {
-				creators[m.CreatorID] = true
-			}
-			switch ix.creatorStatusOf(m) {
-			case creatorReturned:
-				site.known += m.Count
-				site.returned += m.Count
-				if c := ix.creator(m); c != nil && ix.isServerConn(c.Stack) {
-					site.viaServer += m.Count
-				}
-			case creatorRunning:
-				site.known += m.Count
-			}
+		unknown := g.Count // members without a creator ID
+		for _, c := range g.Creators {
+			creators[c.ID] = true
+			unknown -= c.Count
+			tally(g.Stack, c.ID, c.Count)
+		}
+		if unknown > 0 {
+			tally(g.Stack, 0, unknown)
 		}
 	}
 	site.creators = len(creators)
@@ -152,10 +158,9 @@ func (ix *index) waitStats(groups []int) *detect.WaitStats {
 	hist := map[time.Duration]int{}
 	n := 0
 	for _, gi := range groups {
-		for _, mi := range ix.groups[gi].Members {
-			m := &ix.s.Goroutines[mi]
-			hist[m.Wait] += m.Count
-			n += m.Count
+		for _, w := range ix.groups[gi].Waits {
+			hist[w.Wait] += w.Count
+			n += w.Count
 		}
 	}
 	if n == 0 {
@@ -196,8 +201,8 @@ func (ix *index) blockedSiblings(site *leakSite, creators map[int64]bool) []int 
 		}
 		if len(creators) > 0 {
 			shared := false
-			for _, mi := range g.Members {
-				if creators[ix.s.Goroutines[mi].CreatorID] {
+			for _, c := range g.Creators {
+				if creators[c.ID] {
 					shared = true
 					break
 				}

@@ -82,10 +82,8 @@ func (ix *index) spawnSites() []*spawnSite {
 		site.share = float64(site.count) / float64(max(ix.total, 1))
 		creators := map[int64]bool{}
 		for _, gi := range site.groups {
-			for _, mi := range ix.groups[gi].Members {
-				if id := ix.s.Goroutines[mi].CreatorID; id != 0 {
-					creators[id] = true
-				}
+			for _, c := range ix.groups[gi].Creators {
+				creators[c.ID] = true
 			}
 		}
 		site.wait = ix.waitStats(site.groups)
@@ -150,10 +148,8 @@ func (ix *index) capacityReason(site *spawnSite) string {
 		}
 		onConn := map[ck]bool{}
 		for _, gi := range site.groups {
-			g := ix.groups[gi]
-			for _, mi := range g.Members {
-				m := &ix.s.Goroutines[mi]
-				c := ix.creator(m)
+			for _, cc := range ix.groups[gi].Creators {
+				c := ix.creatorByID(cc.ID)
 				if c == nil {
 					continue
 				}
@@ -164,7 +160,7 @@ func (ix *index) capacityReason(site *spawnSite) string {
 					onConn[k] = v
 				}
 				if v {
-					spawnerOnConn += m.Count
+					spawnerOnConn += cc.Count
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -173,4 +174,71 @@ func BenchmarkLineLoop(b *testing.B) {
 			}
 		})
 	}
+}
+
+// fixtureBenchInputs are committed captures of the real runtime, so that
+// these benchmarks run anywhere, without generating dumps first.
+var fixtureBenchInputs = []string{
+	"go1.26.8/runaway-spawn/goroutine-debug2.txt", // 10k goroutines, a runaway creation site
+	"go1.26.8/runaway-spawn/sigquit.txt",          // the same at GOTRACEBACK=system: fp=/sp=/pc=, gp=/m=
+	"go1.26.8/sse-streaming/goroutine-debug1.txt", // the debug=1 text profile
+	"go1.26.8/runaway-spawn/goroutine-debug0.pb.gz",
+}
+
+// BenchmarkReadFixture reads committed fixture captures from memory (Read,
+// in order) and groups them; BenchmarkLineLoopFixture is its baseline.
+func BenchmarkReadFixture(b *testing.B) {
+	for _, name := range fixtureBenchInputs {
+		data := fixtureBenchData(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				snaps, err := Read(context.Background(), name, bytes.NewReader(data), Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, s := range snaps {
+					Aggregate(s)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLineLoopFixture is the bare line loop over the text fixtures
+// of BenchmarkReadFixture.
+func BenchmarkLineLoopFixture(b *testing.B) {
+	for _, name := range fixtureBenchInputs {
+		if filepath.Ext(name) != ".txt" {
+			continue
+		}
+		data := fixtureBenchData(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				lr := newLineReader(name, bytes.NewReader(data), DefaultMaxLine)
+				lines := 0
+				for {
+					if _, ok := lr.readLine(); !ok {
+						break
+					}
+					lines++
+				}
+				if lines == 0 {
+					b.Fatal("no lines")
+				}
+			}
+		})
+	}
+}
+
+func fixtureBenchData(b *testing.B, name string) []byte {
+	b.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "fixtures", "captured", filepath.FromSlash(name)))
+	if err != nil {
+		b.Skipf("fixture %s: %v (run go generate ./fixtures/)", name, err)
+	}
+	return data
 }

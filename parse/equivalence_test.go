@@ -3,12 +3,15 @@ package parse
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // textInputs lists every real text input the tests can find: the captured
@@ -215,5 +218,40 @@ func TestParallelDumpReadAtEveryHeader(t *testing.T) {
 		if stats.adopted == 0 || stats.adopted+stats.ordered != stats.chunks {
 			t.Errorf("%s: %d chunks, %d adopted, %d read in order", path, stats.chunks, stats.adopted, stats.ordered)
 		}
+	}
+}
+
+// TestParallelDumpReadCancel: a cancelled read returns the context's error
+// and leaves no goroutine behind, whether it is cancelled before it starts
+// or while its workers read.
+func TestParallelDumpReadCancel(t *testing.T) {
+	dump := mustRead(t, filepath.Join("..", "fixtures", "captured", "go1.26.8", "runaway-spawn", "goroutine-debug2.txt"))
+	path := filepath.Join(t.TempDir(), "big.txt")
+	var b bytes.Buffer
+	for b.Len() < 24<<20 {
+		b.WriteString(dump) // the same dump again and again: one snapshot each
+		b.WriteString("\n")
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	opts := Options{Parallelism: 4, parallelMin: 1, dumpChunk: 256 << 10}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ReadFile(ctx, path, opts); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled before: err = %v", err)
+	}
+	for _, after := range []time.Duration{time.Millisecond, 20 * time.Millisecond, 100 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(context.Background(), after)
+		_, err := ReadFile(ctx, path, opts)
+		cancel()
+		// 24 MB take far more than a millisecond: that read must stop.
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) || err == nil && after == time.Millisecond {
+			t.Errorf("cancelled after %v: err = %v", after, err)
+		}
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines before the reads, %d after", before, n)
 	}
 }

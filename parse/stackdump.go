@@ -122,6 +122,7 @@ type dumpReader struct {
 	hasSuspect  bool
 	atEOF       bool
 	sawProfile  bool // a text profile was handed to its reader
+	lines       int  // lines read, to look at the context now and then
 }
 
 func readStackDump(ctx context.Context, name string, lr *lineReader, in *Interner, opts Options) ([]*Snapshot, error) {
@@ -150,14 +151,16 @@ func (d *dumpReader) setLineReader(lr *lineReader) {
 // consume reads lines until the line reader has none left. It returns only
 // the context's error; read errors stay in the line reader for finish.
 func (d *dumpReader) consume() error {
+	if err := d.ctx.Err(); err != nil {
+		return err
+	}
 	lr := d.lr
-	n := 0
 	for {
 		line, ok := lr.readLine()
 		if !ok {
 			return nil
 		}
-		if n++; n&0xffff == 0 {
+		if d.lines++; d.lines&0xffff == 0 {
 			if err := d.ctx.Err(); err != nil {
 				return err
 			}

@@ -204,14 +204,16 @@ func readDumpChunks(ctx context.Context, name string, f *os.File, bounds []int64
 		}
 		return nil
 	}
-	work := func(c *dumpChunk) {
-		c.res = readChunk(ctx, name, f, c.start, c.end, opts)
+	// Each goroutine that reads chunks reuses one line buffer.
+	work := func(c *dumpChunk, buf []byte) {
+		c.res = readChunk(ctx, name, f, c.start, c.end, opts, buf)
 		close(c.done)
 	}
 	for range min(opts.parallelism()-1, len(mid)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			buf := make([]byte, readBufferSize)
 			// A claimed chunk is always worked (the ordered reader may
 			// wait for it); a cancelled read ends within 64k lines.
 			for ctx.Err() == nil {
@@ -219,7 +221,7 @@ func readDumpChunks(ctx context.Context, name string, f *os.File, bounds []int64
 				if c == nil {
 					return
 				}
-				work(c)
+				work(c, buf)
 			}
 		}()
 	}
@@ -227,7 +229,7 @@ func readDumpChunks(ctx context.Context, name string, f *os.File, bounds []int64
 	if opts.chunkStats != nil {
 		opts.chunkStats.chunks += len(mid)
 	}
-	o := &orderedRead{f: f, name: name, opts: opts}
+	o := &orderedRead{f: f, name: name, opts: opts, buf: make([]byte, readBufferSize)}
 	o.d = newDumpReader(ctx, name, o.section(0, bounds[1], 0), NewInterner(), opts)
 	if !o.read() {
 		return o.result()
@@ -272,12 +274,16 @@ type orderedRead struct {
 	opts Options
 	d    *dumpReader
 	err  error // the context's error
+	// buf is the line buffer of the sections read in order: each is read
+	// to its end before the next starts. helpBuf serves the chunks read
+	// while waiting.
+	buf, helpBuf []byte
 }
 
 // section returns a line reader over [start, end) that counts lines on
 // from line.
 func (o *orderedRead) section(start, end int64, line int) *lineReader {
-	lr := newLineReader(o.name, io.NewSectionReader(o.f, start, end-start), o.opts.maxLine())
+	lr := newLineReaderBuf(o.name, io.NewSectionReader(o.f, start, end-start), o.opts.maxLine(), o.buf)
 	lr.next, lr.offset, lr.line = start, start, line
 	return lr
 }
@@ -303,7 +309,7 @@ func (o *orderedRead) read() bool {
 
 // wait waits for a chunk a worker has claimed, reading later chunks
 // meanwhile.
-func (o *orderedRead) wait(c *dumpChunk, claim func() *dumpChunk, work func(*dumpChunk)) {
+func (o *orderedRead) wait(c *dumpChunk, claim func() *dumpChunk, work func(*dumpChunk, []byte)) {
 	for {
 		select {
 		case <-c.done:
@@ -315,7 +321,10 @@ func (o *orderedRead) wait(c *dumpChunk, claim func() *dumpChunk, work func(*dum
 			<-c.done
 			return
 		}
-		work(next)
+		if o.helpBuf == nil {
+			o.helpBuf = make([]byte, readBufferSize)
+		}
+		work(next, o.helpBuf)
 	}
 }
 
@@ -332,7 +341,7 @@ func (o *orderedRead) result() ([]*Snapshot, bool, error) {
 }
 
 // readChunk reads one chunk as the continuation of a plain dump.
-func readChunk(ctx context.Context, name string, f *os.File, start, end int64, opts Options) (res *chunkRead) {
+func readChunk(ctx context.Context, name string, f *os.File, start, end int64, opts Options, buf []byte) (res *chunkRead) {
 	res = &chunkRead{}
 	defer func() {
 		if recover() != nil {
@@ -340,9 +349,10 @@ func readChunk(ctx context.Context, name string, f *os.File, start, end int64, o
 			res = &chunkRead{}
 		}
 	}()
-	lr := newLineReader(name, io.NewSectionReader(f, start, end-start), opts.maxLine())
+	lr := newLineReaderBuf(name, io.NewSectionReader(f, start, end-start), opts.maxLine(), buf)
 	lr.next, lr.offset = start, start
-	d := newDumpReader(ctx, name, lr, NewInterner(), opts)
+	d := newDumpReader(ctx, name, lr, newInternerSize(64), opts)
+	d.gs.bulk = true
 	placeholder := &Snapshot{}
 	d.cur = placeholder
 	if d.consume() != nil {

@@ -22,11 +22,15 @@ type Interner struct {
 }
 
 // NewInterner returns an empty Interner.
-func NewInterner() *Interner {
+func NewInterner() *Interner { return newInternerSize(1024) }
+
+// newInternerSize returns an Interner whose maps start with room for
+// about n strings and frames.
+func newInternerSize(n int) *Interner {
 	return &Interner{
-		strs:   make(map[string]string, 1024),
-		frames: make(map[string]*Frame, 1024),
-		stacks: make(map[uint64][]*Stack, 256),
+		strs:   make(map[string]string, n),
+		frames: make(map[string]*Frame, n),
+		stacks: make(map[uint64][]*Stack, n/4),
 		labels: make(map[string]*Labels),
 	}
 }

@@ -49,7 +49,13 @@ func newLineReader(name string, src io.Reader, max int) *lineReader {
 }
 
 func newLineReaderSize(name string, src io.Reader, max, size int) *lineReader {
-	return &lineReader{src: src, name: name, max: max, buf: make([]byte, size)}
+	return newLineReaderBuf(name, src, max, make([]byte, size))
+}
+
+// newLineReaderBuf returns a line reader that reads through buf, which
+// must not be in use by another reader.
+func newLineReaderBuf(name string, src io.Reader, max int, buf []byte) *lineReader {
+	return &lineReader{src: src, name: name, max: max, buf: buf}
 }
 
 // readLine returns the next line without its terminator, and false at the

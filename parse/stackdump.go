@@ -1336,35 +1336,47 @@ func looksLikePath(f []byte) bool {
 	return false
 }
 
-// idSet remembers goroutine IDs of the current snapshot, compactly.
+// idSet remembers goroutine IDs of the current snapshot, compactly: a
+// bitmap from the first ID added, rounded down (a chunk of a large dump
+// holds a dense run of high IDs), and a map for IDs below it or too far
+// above.
 type idSet struct {
 	bits []uint64
+	base int64 // ID of bit 0; set by the first add after a reset
+	used bool
 	big  map[int64]struct{}
 }
 
-const idSetMaxBits = 1 << 26 // 8 MiB of bits; larger IDs go to a map
+const idSetMaxBits = 1 << 26 // 8 MiB of bits; IDs further above base go to a map
 
 func (s *idSet) reset() {
 	clear(s.bits)
+	s.used = false
 	s.big = nil
 }
 
 func (s *idSet) has(id int64) bool {
-	if id >= 0 && id < idSetMaxBits {
-		w := int(id >> 6)
-		return w < len(s.bits) && s.bits[w]&(1<<(id&63)) != 0
+	if off := id - s.base; s.used && off >= 0 && off < idSetMaxBits {
+		w := int(off >> 6)
+		if w < len(s.bits) && s.bits[w]&(1<<(off&63)) != 0 {
+			return true
+		}
 	}
 	_, ok := s.big[id]
 	return ok
 }
 
 func (s *idSet) add(id int64) {
-	if id >= 0 && id < idSetMaxBits {
-		w := int(id >> 6)
+	if !s.used {
+		s.used = true
+		s.base = max(id, 0) &^ 63 // the bits were cleared by reset
+	}
+	if off := id - s.base; off >= 0 && off < idSetMaxBits {
+		w := int(off >> 6)
 		if w >= len(s.bits) {
 			s.bits = append(s.bits, make([]uint64, w+1-len(s.bits)+len(s.bits)/2)...)
 		}
-		s.bits[w] |= 1 << (id & 63)
+		s.bits[w] |= 1 << (off & 63)
 		return
 	}
 	if s.big == nil {
@@ -1379,16 +1391,26 @@ func (s *idSet) add(id int64) {
 type goroutineStore struct {
 	chunks [][]Goroutine
 	n      int
+	// bulk stores hold a part of a large dump (a chunk read by a worker):
+	// they skip the small first chunks, and use smaller ones, so that the
+	// part's last, partly filled chunk wastes little.
+	bulk bool
 }
 
-const goroutineChunk = 4096
+const (
+	goroutineChunk     = 4096
+	bulkGoroutineChunk = 1024
+)
 
 func (gs *goroutineStore) add(g *Goroutine) {
 	if k := len(gs.chunks); k == 0 || len(gs.chunks[k-1]) == cap(gs.chunks[k-1]) {
 		// Small first chunks: a log full of debug.Stack() traces makes
 		// many one-goroutine snapshots.
 		size := goroutineChunk
-		if k < 4 {
+		switch {
+		case gs.bulk:
+			size = bulkGoroutineChunk
+		case k < 4:
 			size = 4 << (2 * k) // 4, 16, 64, 256
 		}
 		gs.chunks = append(gs.chunks, make([]Goroutine, 0, size))

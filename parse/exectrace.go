@@ -117,16 +117,25 @@ func readTrace(ctx context.Context, name string, br *bufio.Reader, in *Interner,
 	if err != nil {
 		return nil, &InputError{Name: name, Offset: 0, Err: err}
 	}
-	src := &traceSource{ctx: ctx, r: br}
-	tr := &traceRead{
-		name:    name,
-		minor:   minor,
-		src:     src,
-		buf:     bufio.NewReaderSize(src, traceBufferSize),
-		sum:     newSummarizer(in, minor),
-		syncOff: int64(len(head)),
+	feed := newTraceFeed(ctx, br, 0)
+	r := newTraceRead(name, minor, in)
+	rd, err := newTraceReader(feed.buf)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, r.fail(feed.pos(), cerr)
+		}
+		return nil, r.fail(feed.pos(), r.corrupt(err))
 	}
-	return tr.read(ctx)
+	readErr := feed.run(ctx, rd, r)
+	if err := ctx.Err(); err != nil {
+		return nil, r.fail(feed.pos(), err)
+	}
+	stopped := feed.pos()
+	return r.snapshot(readErr, stopped, func() int64 {
+		// Read the rest only to count it.
+		rest, _ := io.Copy(io.Discard, feed.buf)
+		return stopped + rest
+	})
 }
 
 // traceBufferSize is the buffer the trace reader reads through; x/exp/trace
@@ -134,22 +143,21 @@ func readTrace(ctx context.Context, name string, br *bufio.Reader, in *Interner,
 // consumed are known exactly.
 const traceBufferSize = 64 << 10
 
-// traceRead is the state of reading one trace.
+// traceRead is the state of summarising one trace: the summary, and the
+// generations counted and where they end in the input.
 type traceRead struct {
 	name  string
 	minor int
-	src   *traceSource
-	buf   *bufio.Reader
 	sum   *summarizer
-
-	syncs     int   // sync events seen: one opens each generation, one closes the trace
-	sinceSync int64 // events since the last sync
-	syncOff   int64 // input consumed when the last sync arrived
-	validEnd  int64 // input consumed when the last complete generation had been read
 }
 
-// pos is the number of input bytes the trace reader has consumed.
-func (r *traceRead) pos() int64 { return r.src.n - int64(r.buf.Buffered()) }
+func newTraceRead(name string, minor int, in *Interner) *traceRead {
+	return &traceRead{
+		name:  name,
+		minor: minor,
+		sum:   newSummarizer(in, minor),
+	}
+}
 
 // fail wraps err as an error of this input at offset.
 func (r *traceRead) fail(offset int64, err error) error {
@@ -161,58 +169,12 @@ func (r *traceRead) corrupt(err error) error {
 	return fmt.Errorf("%s: %w: %w", describeTraceFormat(r.minor), err, ErrCorruptTrace)
 }
 
-// read runs the event loop and builds the snapshot.
-func (r *traceRead) read(ctx context.Context) ([]*Snapshot, error) {
-	rd, err := newTraceReader(r.buf)
-	if err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return nil, r.fail(r.pos(), cerr)
-		}
-		return nil, r.fail(r.pos(), r.corrupt(err))
-	}
-	readErr := r.events(ctx, rd)
-	if err := ctx.Err(); err != nil {
-		return nil, r.fail(r.pos(), err)
-	}
-	return r.snapshot(readErr)
-}
-
-// events folds every event of rd into the summary, keeping count of the
-// generations and where they end in the input. It returns what ended the
-// trace early: a read error, the context, or a panic of the trace package
-// on an inconsistent trace, turned into an error.
-func (r *traceRead) events(ctx context.Context, rd *trace.Reader) (err error) {
-	defer catchTracePanic(&err)
-	for n := 0; ; n++ {
-		if n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		ev, err := rd.ReadEvent()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if ev.Kind() == trace.EventSync {
-			r.syncs++
-			r.sinceSync = 0
-			r.validEnd, r.syncOff = r.syncOff, r.pos()
-		} else {
-			r.sinceSync++
-		}
-		r.sum.event(&ev)
-	}
-}
-
-// snapshot builds the snapshot once the event loop stopped, on readErr or
-// at the end of the input.
-func (r *traceRead) snapshot(readErr error) ([]*Snapshot, error) {
-	stopped := r.pos()
-	complete := max(r.syncs-1, 0)
-	noEvents := r.sum.tl.Events == int64(r.syncs)
+// snapshot builds the snapshot once reading stopped, on readErr or at the
+// end of the input, after stopped bytes; total counts the input's bytes
+// (it may read the rest).
+func (r *traceRead) snapshot(readErr error, stopped int64, total func() int64) ([]*Snapshot, error) {
+	complete := max(r.sum.gen.syncs-1, 0)
+	noEvents := r.sum.tl.Events == int64(r.sum.gen.syncs)
 	if readErr != nil && (complete == 0 || noEvents) {
 		return nil, r.fail(stopped, r.corrupt(fmt.Errorf("no complete generation before the error: %w", readErr)))
 	}
@@ -240,19 +202,17 @@ func (r *traceRead) snapshot(readErr error) ([]*Snapshot, error) {
 		s.Source.Taken = tl.WallStart.Add(tl.Duration)
 	}
 	if readErr != nil {
-		s.Warnings = append(s.Warnings, r.lossWarning(readErr, stopped, tl))
+		s.Warnings = append(s.Warnings, r.lossWarning(readErr, stopped, total(), tl))
 	}
 	return []*Snapshot{s}, nil
 }
 
-// lossWarning says what a trace that broke at stopped lost, as `go tool
-// trace` does: the complete generations are kept, the rest is counted.
-func (r *traceRead) lossWarning(readErr error, stopped int64, tl *Timeline) Warning {
-	// Read the rest only to count it.
-	rest, _ := io.Copy(io.Discard, r.buf)
-	total := stopped + rest
+// lossWarning says what a trace of total bytes that broke at stopped lost,
+// as `go tool trace` does: the complete generations are kept, the rest is
+// counted.
+func (r *traceRead) lossWarning(readErr error, stopped, total int64, tl *Timeline) Warning {
 	kind := WarnMalformed
-	if rest == 0 {
+	if total == stopped {
 		kind = WarnTruncated
 	}
 	var b strings.Builder
@@ -262,17 +222,102 @@ func (r *traceRead) lossWarning(readErr error, stopped int64, tl *Timeline) Warn
 	} else {
 		fmt.Fprintf(&b, "is corrupt at or before byte %d", stopped)
 	}
+	gen := r.sum.gen
 	fmt.Fprintf(&b, " (%v); kept %d complete generation(s), the first %v of the trace",
-		readErr, r.syncs-1, tl.Duration)
-	if lost := total - r.validEnd; lost > 0 {
-		fmt.Fprintf(&b, "; lost %d of %d bytes (%.1f%%) from byte %d on", lost, total, 100*float64(lost)/float64(max(total, 1)), r.validEnd)
+		readErr, gen.syncs-1, tl.Duration)
+	if lost := total - gen.validEnd; lost > 0 {
+		fmt.Fprintf(&b, "; lost %d of %d bytes (%.1f%%) from byte %d on", lost, total, 100*float64(lost)/float64(max(total, 1)), gen.validEnd)
 	}
-	if r.sinceSync > 0 {
+	if r.sum.sinceSync() > 0 {
 		b.WriteString("; the events of the broken generation before the break are included")
 	} else if r.minor < 26 {
 		b.WriteString("; generations before Go 1.26 have no end marker, so the last one kept may be incomplete")
 	}
-	return Warning{Kind: kind, Offset: r.validEnd, Message: b.String()}
+	return Warning{Kind: kind, Offset: gen.validEnd, Message: b.String()}
+}
+
+// traceFeed reads the events of one trace.Reader as records into a
+// traceRead: the whole input for the sequential reader, or the tail of a
+// trace the parallel reader could not split.
+type traceFeed struct {
+	src *traceSource
+	buf *bufio.Reader
+	// base is the offset in the input of the byte before the feed's first,
+	// so that base plus the bytes consumed is a place in the input.
+	base int64
+	rc   *recorder
+	// drop is the number of syncs to pass over before records are made:
+	// 1 when the feed re-reads a generation already summarised, only to
+	// know its state before the next one. passed counts those seen.
+	drop, passed int
+	// restamp is set when the feed's reader starts in the middle of the
+	// trace (see summarizer.restamp).
+	restamp bool
+}
+
+func newTraceFeed(ctx context.Context, r io.Reader, base int64) *traceFeed {
+	src := &traceSource{ctx: ctx, r: r}
+	return &traceFeed{src: src, buf: bufio.NewReaderSize(src, traceBufferSize), base: base, rc: &recorder{}}
+}
+
+// pos is the place in the input up to which the trace reader has consumed
+// bytes.
+func (f *traceFeed) pos() int64 { return f.base + f.src.n - int64(f.buf.Buffered()) }
+
+// run folds every event of rd into r. It returns what ended the trace
+// early: a read error, the context, or a panic of the trace package on an
+// inconsistent trace, turned into an error.
+func (f *traceFeed) run(ctx context.Context, rd *trace.Reader, r *traceRead) (err error) {
+	defer catchTracePanic(&err)
+	defer func() {
+		t := f.rc.last
+		if f.restamp {
+			t = r.sum.restampSkipped(f.rc.skip, t)
+		}
+		r.sum.skipped(f.rc.skip, t)
+	}()
+	var rec traceRec
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		ev, err := rd.ReadEvent()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if f.drop > 0 && f.dropping(&ev) {
+			continue
+		}
+		if !f.rc.record(&ev, &rec) {
+			continue
+		}
+		if rec.kind == recSync {
+			rec.pos = f.pos()
+		}
+		if f.restamp {
+			r.sum.restamp(&rec)
+		}
+		r.sum.record(&rec)
+	}
+}
+
+// dropping reports whether ev belongs to the generations the feed passes
+// over; the sync that ends them is the first event kept.
+func (f *traceFeed) dropping(ev *trace.Event) bool {
+	if ev.Kind() != trace.EventSync {
+		return true
+	}
+	if f.passed == f.drop {
+		f.drop = 0
+		return false
+	}
+	f.passed++
+	return true
 }
 
 // traceSource counts the bytes read from a trace and stops reading when the

@@ -20,29 +20,29 @@ type summarizer struct {
 	tl *Timeline
 
 	started bool
-	start   trace.Time // time of the first event
+	start   trace.Time // time of the first event (a sync: readers start with one)
 	last    trace.Time // time of the latest event
+	gen     genCount
 
 	gs      map[trace.GoID]*gstate
-	exited  []*gstate // the first MaxExitedGoroutines to exit
+	gcache  [goCacheSize]*gstate // recently used states of gs, by ID: the map costs on every event
+	exited  []*gstate            // the first MaxExitedGoroutines to exit
 	sites   map[siteKey]*SpawnSite
 	bySpawn map[*Stack]*SpawnSite // sites by creation stack, a shortcut past sites
 	// blocks holds the blocking sites by blocking stack, with and without
 	// its runtime frames: both keys lead to the same group.
 	blocks   map[*Stack]*blockGroup
 	syscalls map[*Stack]*SyscallSite
-	inSys    []*gstate // the goroutine in a system call on each P, by P ID
+	inSys    []uint64 // the goroutine in a system call on each P, by P ID: its ID+1, 0 for none
 	procs    map[trace.ProcID]struct{}
 	long     syscallHeap
 
-	// stacks converts trace stacks to interned ones; trace stacks belong
-	// to one generation, so it is cleared at every generation.
-	stacks map[trace.Stack]*Stack
-	frames []*Frame
-	// The latest conversions of creation stacks: goroutines are often
-	// created in bursts at one site.
-	creatorStk, startStk stackCache
-	lastSite             *SpawnSite
+	// conv holds the interned conversions of the current generation's
+	// stacks, made on first use; trace stacks belong to one generation,
+	// so it is cleared at every generation.
+	conv     map[trace.Stack]convStack
+	frames   []*Frame
+	lastSite *SpawnSite
 
 	// Goroutine states and their first wait time come from slabs: a
 	// trace may create millions of goroutines.
@@ -51,32 +51,59 @@ type summarizer struct {
 	free  []*gstate // states of exited goroutines not kept, for reuse
 }
 
-// stackCache remembers one conversion of a trace stack.
-type stackCache struct {
-	in  trace.Stack
-	out *Stack
+// convStack is one trace stack converted to an interned one (nil for a
+// stack without frames); sys is the system call site of the stack, once a
+// system call was made from it.
+type convStack struct {
+	stk *Stack
+	sys *SyscallSite
 }
+
+// goCacheSize is the number of goroutine states cached in front of the
+// map; goroutines that are busy at the same time rarely collide.
+const goCacheSize = 1024
 
 // gstate is a live goroutine: its public record and what the summarizer
 // needs to account for its current state.
+//
+// The fields nearly every event touches come first, together, so that an
+// event touches one or two cache lines of its goroutine rather than five:
+// the trace reader streams through megabytes between two events of one
+// goroutine. The record's durations and stack are kept in them and copied
+// into TraceGoroutine by flush.
 type gstate struct {
-	TraceGoroutine
+	id         trace.GoID
 	state      trace.GoState
-	since      trace.Time   // when it entered state
-	sinceStart bool         // in state since the start of the trace
-	rawReason  string       // the trace's wait reason while waiting
-	reason     string       // the wait reason in the dump vocabulary while waiting
-	blockStack *Stack       // stack of the current wait
-	sysStack   *Stack       // stack of the current system call
-	sysBlocked bool         // the current system call lost its P
-	sysP       trace.ProcID // the P the current system call holds
-	siteKnown  bool         // Site was resolved
-	lastStack  trace.Stack  // the trace stack of Stack in the current generation
-	// The latest blocking and system call sites, and the blocking stack
-	// of the former.
+	sinceStart bool       // in state since the start of the trace
+	sysBlocked bool       // the current system call lost its P
+	needStart  bool       // StartFunc is still unknown
+	since      trace.Time // when it entered state
+	running    time.Duration
+	runnable   time.Duration
+	syscall    time.Duration
+	stack      *Stack // the last stack (TraceGoroutine.Stack)
+	prevStack  *Stack // the stack before it: loops alternate between two (a read and a write)
+	// The trace stacks of stack and prevStack in the current generation,
+	// trace.NoStack for none.
+	lastTS, prevTS trace.Stack
+	sysStack       *Stack       // stack of the current system call
+	sysP           trace.ProcID // the P the current system call holds
+	// The sites of the latest system calls, from two stacks.
+	lastSys, prevSys *SyscallSite
+
+	TraceGoroutine
+	rawReason  string // the trace's wait reason while waiting
+	reason     string // the wait reason in the dump vocabulary while waiting
+	blockStack *Stack // stack of the current wait
+	siteKnown  bool   // Site was resolved
+	// The latest blocking site and its blocking stack.
 	lastBlock      *BlockSite
 	lastBlockStack *Stack
-	lastSys        *SyscallSite
+}
+
+// flush copies the fields kept apart into g's public record.
+func (g *gstate) flush() {
+	g.Running, g.Runnable, g.Syscall, g.Stack = g.running, g.runnable, g.syscall, g.stack
 }
 
 type siteKey struct {
@@ -94,16 +121,20 @@ type blockGroup struct {
 // numbers Ps from 0 to GOMAXPROCS-1.
 const maxProcs = 1 << 16
 
-// syscallOn returns the goroutine in a system call holding P p, if any.
-func (s *summarizer) syscallOn(p trace.ProcID) *gstate {
+// syscallOn returns the ID+1 of the goroutine in a system call holding P
+// p, 0 for none. (IDs rather than pointers: the table is written twice per
+// system call, and a pointer store costs a write barrier check.)
+func (s *summarizer) syscallOn(p trace.ProcID) uint64 {
 	if p < 0 || int(p) >= len(s.inSys) {
-		return nil
+		return 0
 	}
 	return s.inSys[p]
 }
 
 func newSummarizer(in *Interner, version int) *summarizer {
 	return &summarizer{
+		gen:      genCount{syncOff: traceHeaderSize},
+		conv:     make(map[trace.Stack]convStack),
 		in:       in,
 		tl:       &Timeline{Version: version, Writers: traceWriters(version), BucketWidth: time.Millisecond},
 		gs:       make(map[trace.GoID]*gstate),
@@ -112,88 +143,156 @@ func newSummarizer(in *Interner, version int) *summarizer {
 		blocks:   make(map[*Stack]*blockGroup),
 		syscalls: make(map[*Stack]*SyscallSite),
 		procs:    make(map[trace.ProcID]struct{}),
-		stacks:   make(map[trace.Stack]*Stack),
 	}
 }
 
 // offset converts a trace time to an offset from the first event.
 func (s *summarizer) offset(t trace.Time) time.Duration { return time.Duration(t - s.start) }
 
-// event folds one event into the summary.
-func (s *summarizer) event(ev *trace.Event) {
-	t := ev.Time()
-	if !s.started {
-		s.started, s.start = true, t
-		s.tl.Start = int64(t)
-	}
+// record folds one record into the summary.
+func (s *summarizer) record(r *traceRec) {
+	t := r.t
 	if t > s.last {
 		s.last = t
 	}
-	s.tl.Events++
-	switch ev.Kind() {
-	case trace.EventSync:
-		s.sync(ev)
-	case trace.EventMetric:
-		if m := ev.Metric(); m.Name == "/sched/gomaxprocs:threads" && m.Value.Kind() == trace.ValueUint64 {
-			s.tl.GOMAXPROCS = int(min(m.Value.Uint64(), 1<<20))
-		}
-	case trace.EventStateTransition:
-		st := ev.StateTransition()
-		switch st.Resource.Kind {
-		case trace.ResourceGoroutine:
-			s.goroutine(ev, &st)
-		case trace.ResourceProc:
-			s.proc(ev, &st)
-		}
+	s.tl.Events += int64(r.skip) + 1
+	switch r.kind {
+	case recGo:
+		s.goroutine(r)
+	case recProc:
+		s.proc(r)
+	case recSync:
+		s.sync(r)
+	case recGOMAXPROCS:
+		s.tl.GOMAXPROCS = int(r.id)
 	}
 }
 
+// skipped counts n events that made no record after the last one, the
+// latest at t.
+func (s *summarizer) skipped(n uint32, t trace.Time) {
+	if n == 0 {
+		return
+	}
+	s.tl.Events += int64(n)
+	if t > s.last {
+		s.last = t
+	}
+}
+
+// restamp gives a record from a reader that did not read the whole trace
+// the time one reader of the whole trace would have: a Go 1.22+ reader
+// moves an event that is not later than the one before it to just after
+// it, and the skipped events before the record moved likewise. Within one
+// reader times are already so; only where a reader starts, in the middle
+// of the trace, may the first events move.
+func (s *summarizer) restamp(r *traceRec) {
+	r.t = max(r.t, s.last+trace.Time(r.skip)+1)
+}
+
+// restampSkipped is restamp for n skipped events, the last at t, after the
+// last record.
+func (s *summarizer) restampSkipped(n uint32, t trace.Time) trace.Time {
+	if n == 0 {
+		return t
+	}
+	return max(t, s.last+trace.Time(n))
+}
+
+// sinceSync is the number of events since the last sync.
+func (s *summarizer) sinceSync() int64 { return s.tl.Events - s.gen.syncEvents }
+
+// genCount is what the summary knows of the generations it has seen.
+type genCount struct {
+	syncs      int   // sync events seen: one opens each generation, one closes the trace
+	syncEvents int64 // events summarised when the last sync arrived
+	syncOff    int64 // input consumed when the last sync arrived
+	validEnd   int64 // input consumed when the last complete generation had been read
+}
+
 // sync starts a generation: the stacks of the last one are gone.
-func (s *summarizer) sync(ev *trace.Event) {
-	clear(s.stacks)
-	s.creatorStk, s.startStk = stackCache{}, stackCache{}
+func (s *summarizer) sync(r *traceRec) {
+	if !s.started {
+		s.started, s.start = true, r.t
+		s.tl.Start = int64(r.t)
+	}
+	s.gen.syncs++
+	s.gen.syncEvents = s.tl.Events
+	s.gen.validEnd, s.gen.syncOff = s.gen.syncOff, r.pos
+	clear(s.conv)
 	for _, g := range s.gs {
-		g.lastStack = trace.NoStack
+		g.lastTS, g.prevTS = trace.NoStack, trace.NoStack
 	}
 	if !s.tl.WallStart.IsZero() {
 		return
 	}
-	if c := ev.Sync().ClockSnapshot; c != nil && !c.Wall.IsZero() {
+	if c := r.clock; c != nil && !c.Wall.IsZero() {
 		s.tl.WallStart = c.Wall.Add(-time.Duration(c.Trace - s.start))
 	}
 }
 
 // proc counts the Ps that run and the Ps stolen from system calls.
-func (s *summarizer) proc(ev *trace.Event, st *trace.StateTransition) {
-	id := st.Resource.Proc()
-	from, to := st.Proc()
+func (s *summarizer) proc(r *traceRec) {
+	id := trace.ProcID(r.id)
+	from, to := trace.ProcState(r.from), trace.ProcState(r.to)
 	if to == trace.ProcRunning {
 		s.procs[id] = struct{}{}
 	}
 	// A P taken away by another P (ProcSteal) leaves Running for Idle in
 	// an event that is not its own.
-	if from == trace.ProcRunning && to == trace.ProcIdle && ev.Proc() != id {
+	if from == trace.ProcRunning && to == trace.ProcIdle && r.proc != id {
 		s.tl.ProcSteals++
-		if g := s.syscallOn(id); g != nil {
-			g.sysBlocked = true
-			s.inSys[id] = nil
+		if on := s.syscallOn(id); on != 0 {
+			if g := s.lookup(trace.GoID(on - 1)); g != nil {
+				g.sysBlocked = true
+			}
+			s.inSys[id] = 0
 		}
 	}
 }
 
-// goroutine folds one goroutine state transition.
-func (s *summarizer) goroutine(ev *trace.Event, st *trace.StateTransition) {
-	id := st.Resource.Goroutine()
-	from, to := st.Goroutine()
-	if to == trace.GoUndetermined {
-		return // tells nothing
+// goroutine folds one goroutine state transition (never one to
+// GoUndetermined, which tells nothing and makes no record).
+func (s *summarizer) goroutine(r *traceRec) {
+	id := trace.GoID(r.id)
+	from, to := trace.GoState(r.from), trace.GoState(r.to)
+	g := s.gcache[uint64(id)%goCacheSize]
+	if g == nil || g.id != id {
+		g = s.lookup(id)
 	}
-	t := ev.Time()
-	g := s.gs[id]
+	if g == nil || g.state != from || from == to || from == trace.GoNotExist || from == trace.GoUndetermined {
+		s.transition(g, r, id, from, to)
+		return
+	}
+	// Most events: a goroutine we follow leaves the state we have it in.
+	// Leaving Running and entering Running or Runnable only move the
+	// clock; they are done here, saving a call on most events (this is
+	// leave's and enter's code for those states).
+	stk := g.stack
+	if r.stk != g.lastTS {
+		stk = s.ownStack(g, r.stk)
+	}
+	if from == trace.GoRunning {
+		g.running += time.Duration(r.t - g.since)
+		g.sinceStart = false
+	} else {
+		s.leave(g, r.t, r, to)
+	}
+	if to == trace.GoRunning || to == trace.GoRunnable {
+		g.state, g.since = to, r.t
+	} else {
+		s.enter(g, r.t, r, to, stk)
+	}
+}
+
+// transition is goroutine for every case: creations, goroutines seen for
+// the first time, states restated at a new generation.
+func (s *summarizer) transition(g *gstate, r *traceRec, id trace.GoID, from, to trace.GoState) {
+	t := r.t
 	if g != nil && from == trace.GoNotExist && to != trace.GoNotExist {
 		// The reader saw a creation of a goroutine we think is alive: a
 		// new goroutine with a reused ID. Close the old one.
-		s.leave(g, t, ev, trace.GoNotExist)
+		s.leave(g, t, r, trace.GoNotExist)
 		s.exit(g, t)
 		g = nil
 	}
@@ -202,57 +301,84 @@ func (s *summarizer) goroutine(ev *trace.Event, st *trace.StateTransition) {
 			return
 		}
 		if from == trace.GoNotExist {
-			g = s.create(ev, st, id)
+			g = s.create(r, id)
 		} else {
 			g = s.appear(id)
 		}
 	}
-	stk := s.ownStack(g, st.Stack)
+	stk := s.ownStack(g, r.stk)
 	if g.state == trace.GoUndetermined {
-		s.first(g, t, ev, st, from, to, stk)
+		s.first(g, t, r, from, to, stk)
 		return
 	}
 	if from == to || g.state == to {
 		s.restate(g, stk)
 		return
 	}
-	s.leave(g, t, ev, to)
-	s.enter(g, t, ev, st, to, stk)
+	s.leave(g, t, r, to)
+	s.enter(g, t, r, to, stk)
+}
+
+// lookup returns the state of live goroutine id, nil when there is none.
+func (s *summarizer) lookup(id trace.GoID) *gstate {
+	c := &s.gcache[uint64(id)%goCacheSize]
+	if g := *c; g != nil && g.id == id {
+		return g
+	}
+	g := s.gs[id]
+	if g != nil {
+		*c = g
+	}
+	return g
+}
+
+// insert adds the state of a new live goroutine.
+func (s *summarizer) insert(id trace.GoID, g *gstate) {
+	s.gs[id] = g
+	s.gcache[uint64(id)%goCacheSize] = g
+}
+
+// remove forgets the state of a goroutine that exited.
+func (s *summarizer) remove(g *gstate) {
+	delete(s.gs, g.id)
+	if c := &s.gcache[uint64(g.id)%goCacheSize]; *c == g {
+		*c = nil
+	}
 }
 
 // first handles the first transition of a goroutine that existed when
 // tracing started. Having done nothing the trace recorded until now, it was
 // in the transition's from state since the start, or, when the trace does
 // not know that state (a status event), in its to state.
-func (s *summarizer) first(g *gstate, t trace.Time, ev *trace.Event, st *trace.StateTransition, from, to trace.GoState, stk *Stack) {
+func (s *summarizer) first(g *gstate, t trace.Time, r *traceRec, from, to trace.GoState, stk *Stack) {
 	if to == trace.GoNotExist && (from == trace.GoUndetermined || from == to) {
 		from = trace.GoRunning // only a running goroutine exits
 	}
 	if from == trace.GoUndetermined || from == to {
-		s.enter(g, s.start, ev, st, to, stk)
+		s.enter(g, s.start, r, to, stk)
 		g.sinceStart = true
 		return
 	}
 	g.state, g.since, g.sinceStart = from, s.start, true
-	s.leave(g, t, ev, to)
-	s.enter(g, t, ev, st, to, stk)
+	s.leave(g, t, r, to)
+	s.enter(g, t, r, to, stk)
 }
 
 // create starts a goroutine created during the trace.
-func (s *summarizer) create(ev *trace.Event, st *trace.StateTransition, id trace.GoID) *gstate {
-	t := ev.Time()
+func (s *summarizer) create(r *traceRec, id trace.GoID) *gstate {
+	t := r.t
 	g := s.newG()
 	g.state, g.since = trace.GoNotExist, t
-	g.ID = int64(id)
+	g.id, g.ID, g.needStart = id, int64(id), true
 	g.Created = s.offset(t)
-	if c := ev.Goroutine(); c != trace.NoGoroutine {
+	if c := r.by; c != trace.NoGoroutine {
 		g.CreatorID = int64(c)
 	}
-	g.CreatedAt = s.cachedStack(&s.creatorStk, ev.Stack())
-	if start := s.cachedStack(&s.startStk, st.Stack); start != nil {
-		g.StartFunc = start.Frames[0].Function
+	g.CreatedAt = s.stack(r.evStk)
+	if start := s.stack(r.stk); start != nil {
+		g.StartFunc, g.needStart = start.Frames[0].Function, false
 	}
-	s.gs[id] = g
+	s.insert(id, g)
 	s.tl.Created++
 	s.count(&s.tl.CreatedPer, g.Created)
 	site := s.site(g)
@@ -270,9 +396,9 @@ func (s *summarizer) create(ev *trace.Event, st *trace.StateTransition, id trace
 func (s *summarizer) appear(id trace.GoID) *gstate {
 	g := s.newG()
 	g.state, g.since, g.sinceStart = trace.GoUndetermined, s.start, true
-	g.ID = int64(id)
+	g.id, g.ID, g.needStart = id, int64(id), true
 	g.AtStart = true
-	s.gs[id] = g
+	s.insert(id, g)
 	s.tl.AliveAtStart++
 	return g
 }
@@ -316,18 +442,25 @@ func (s *summarizer) addWait(g *gstate, reason string, d time.Duration) {
 }
 
 // ownStack converts a stack of g's own transition and records it as g's
-// last stack; a goroutine often shows the same stack again and again.
+// last stack; a goroutine often shows the same stack again and again, or
+// two in turn.
 func (s *summarizer) ownStack(g *gstate, ts trace.Stack) *Stack {
 	if ts == trace.NoStack {
 		return nil
 	}
-	if ts == g.lastStack {
-		return g.Stack
+	if ts == g.lastTS {
+		return g.stack
+	}
+	if ts == g.prevTS {
+		g.stack, g.prevStack = g.prevStack, g.stack
+		g.lastTS, g.prevTS = g.prevTS, g.lastTS
+		return g.stack
 	}
 	stk := s.stack(ts)
 	if stk != nil {
+		g.prevStack, g.prevTS = g.stack, g.lastTS
 		s.noteStack(g, stk)
-		g.lastStack = ts
+		g.lastTS = ts
 	}
 	return stk
 }
@@ -335,9 +468,9 @@ func (s *summarizer) ownStack(g *gstate, ts trace.Stack) *Stack {
 // noteStack records a stack of g's own: its last stack, and its start
 // function when its creation was not seen (the outermost frame).
 func (s *summarizer) noteStack(g *gstate, stk *Stack) {
-	g.Stack = stk
-	if g.StartFunc == "" && len(stk.Frames) > 0 {
-		g.StartFunc = stk.Frames[len(stk.Frames)-1].Function
+	g.stack = stk
+	if g.needStart && len(stk.Frames) > 0 {
+		g.StartFunc, g.needStart = stk.Frames[len(stk.Frames)-1].Function, false
 	}
 }
 
@@ -363,35 +496,35 @@ func (s *summarizer) restate(g *gstate, stk *Stack) {
 
 // leave accounts for the time g spent in its current state, which it
 // leaves at t for state to.
-func (s *summarizer) leave(g *gstate, t trace.Time, ev *trace.Event, to trace.GoState) {
+func (s *summarizer) leave(g *gstate, t trace.Time, r *traceRec, to trace.GoState) {
 	d := time.Duration(t - g.since)
 	switch g.state {
 	case trace.GoRunning:
-		g.Running += d
+		g.running += d
 	case trace.GoRunnable:
-		g.Runnable += d
+		g.runnable += d
 		if !g.sinceStart {
 			s.tl.SchedLatency.Add(d)
 		}
 	case trace.GoWaiting:
-		s.endWait(g, d, ev, to)
+		s.endWait(g, d, r, to)
 	case trace.GoSyscall:
-		g.Syscall += d
+		g.syscall += d
 		s.endSyscall(g, d, to)
 	}
 	g.sinceStart = false
 }
 
 // endWait closes a wait of d that ends with a transition to state to.
-func (s *summarizer) endWait(g *gstate, d time.Duration, ev *trace.Event, to trace.GoState) {
+func (s *summarizer) endWait(g *gstate, d time.Duration, r *traceRec, to trace.GoState) {
 	reason := g.waitReason()
 	var by int64
 	var byStack *Stack
 	if to == trace.GoRunnable {
 		// In a Waiting->Runnable transition the event's goroutine and
 		// stack are the unblocker's.
-		if ub := ev.Goroutine(); ub != trace.NoGoroutine && int64(ub) != g.ID {
-			by, byStack = int64(ub), s.stack(ev.Stack())
+		if ub := r.by; ub != trace.NoGoroutine && ub != g.id {
+			by, byStack = int64(ub), s.stack(r.evStk)
 		}
 		if reason == "waiting" {
 			// A wait the trace found without a reason or stack: a sync
@@ -436,28 +569,29 @@ func (s *summarizer) endSyscall(g *gstate, d time.Duration, to trace.GoState) {
 			Blocked: blocked, Cgo: site.Cgo, Stack: g.sysStack,
 		})
 	}
-	if s.syscallOn(g.sysP) == g {
-		s.inSys[g.sysP] = nil
+	if s.syscallOn(g.sysP) == uint64(g.id)+1 {
+		s.inSys[g.sysP] = 0
 	}
 	g.sysStack, g.sysBlocked, g.sysP = nil, false, trace.NoProc
 }
 
 // enter puts g in state to at t.
-func (s *summarizer) enter(g *gstate, t trace.Time, ev *trace.Event, st *trace.StateTransition, to trace.GoState, stk *Stack) {
+func (s *summarizer) enter(g *gstate, t trace.Time, r *traceRec, to trace.GoState, stk *Stack) {
 	g.state, g.since = to, t
 	switch to {
 	case trace.GoWaiting:
-		g.rawReason = st.Reason
+		g.rawReason = r.reason
 		g.blockStack = stk
-		g.reason = waitState(st.Reason, stk)
+		g.reason = waitState(g.rawReason, stk)
 	case trace.GoSyscall:
 		g.sysStack = stk
-		g.sysP = ev.Proc()
+		s.noteSyscallSite(g, r.stk, stk)
+		g.sysP = r.proc
 		if g.sysP >= 0 && g.sysP < maxProcs {
 			if int(g.sysP) >= len(s.inSys) {
-				s.inSys = append(s.inSys, make([]*gstate, int(g.sysP)+1-len(s.inSys))...)
+				s.inSys = append(s.inSys, make([]uint64, int(g.sysP)+1-len(s.inSys))...)
 			}
-			s.inSys[g.sysP] = g
+			s.inSys[g.sysP] = uint64(g.id) + 1
 		}
 	case trace.GoNotExist:
 		s.exit(g, t)
@@ -466,7 +600,8 @@ func (s *summarizer) enter(g *gstate, t trace.Time, ev *trace.Event, st *trace.S
 
 // exit records g's end at t and forgets its state.
 func (s *summarizer) exit(g *gstate, t trace.Time) {
-	delete(s.gs, trace.GoID(g.ID))
+	s.remove(g)
+	g.flush()
 	g.Exited = true
 	g.Ended = s.offset(t)
 	g.State, g.Since, g.SinceStart = "", g.Ended, false
@@ -593,6 +728,18 @@ func (s *summarizer) goBlock(g *gstate, reason string) *BlockSite {
 	return b
 }
 
+// noteSyscallSite makes the site of system calls from stk, the stack of
+// record stack index idx, g's latest.
+func (s *summarizer) noteSyscallSite(g *gstate, ts trace.Stack, stk *Stack) {
+	switch {
+	case g.lastSys != nil && g.lastSys.Stack == stk:
+	case g.prevSys != nil && g.prevSys.Stack == stk:
+		g.lastSys, g.prevSys = g.prevSys, g.lastSys
+	default:
+		g.lastSys, g.prevSys = s.stackSyscallSite(ts, stk), g.lastSys
+	}
+}
+
 // goSyscallSite returns the site of g's current system call.
 func (s *summarizer) goSyscallSite(g *gstate) *SyscallSite {
 	if site := g.lastSys; site != nil && site.Stack == g.sysStack {
@@ -699,6 +846,20 @@ func (b *BlockSite) addUnblocker(stk *Stack, by int64) {
 	b.Unblockers = append(b.Unblockers, Unblocker{Stack: stk, Count: 1, GoroutineID: by})
 }
 
+// stackSyscallSite returns the site of system calls made from stk, the
+// conversion of trace stack ts, through the generation's table.
+func (s *summarizer) stackSyscallSite(ts trace.Stack, stk *Stack) *SyscallSite {
+	c, ok := s.conv[ts] // converted by ownStack
+	if ts == trace.NoStack || !ok {
+		return s.syscallSite(stk)
+	}
+	if c.sys == nil {
+		c.sys = s.syscallSite(stk)
+		s.conv[ts] = c
+	}
+	return c.sys
+}
+
 // syscallSite returns the site of system calls made from stk.
 func (s *summarizer) syscallSite(stk *Stack) *SyscallSite {
 	site := s.syscalls[stk]
@@ -722,33 +883,26 @@ func isCgoStack(stk *Stack) bool {
 	return false
 }
 
-// stack returns the interned stack of a trace stack, nil for none.
+// stack returns the interned stack of a trace stack, nil for none; each
+// stack of a generation is converted once.
 func (s *summarizer) stack(ts trace.Stack) *Stack {
 	if ts == trace.NoStack {
 		return nil
 	}
-	stk, ok := s.stacks[ts]
-	if ok {
-		return stk
+	if c, ok := s.conv[ts]; ok {
+		return c.stk
 	}
 	fr := s.frames[:0]
 	for f := range ts.Frames() {
 		fr = append(fr, s.in.FrameOf(frameFunc(f.Func), f.File, int(min(f.Line, 1<<31-1)), f.PC))
 	}
 	s.frames = fr
+	var stk *Stack
 	if len(fr) > 0 {
 		stk = s.in.Stack(fr, nil, 0, 0)
 	}
-	s.stacks[ts] = stk
+	s.conv[ts] = convStack{stk: stk}
 	return stk
-}
-
-// cachedStack is stack through a one-entry cache.
-func (s *summarizer) cachedStack(c *stackCache, ts trace.Stack) *Stack {
-	if ts != c.in || c.out == nil {
-		c.in, c.out = ts, s.stack(ts)
-	}
-	return c.out
 }
 
 // frameFunc names a frame whose function the trace does not know "?", as
@@ -854,12 +1008,13 @@ func waitTotals(blocks []*BlockSite) []WaitTime {
 // close accounts for a goroutine alive at the end of the trace.
 func (s *summarizer) close(g *gstate, end trace.Time) {
 	d := time.Duration(end - g.since)
+	defer g.flush()
 	switch g.state {
 	case trace.GoRunning:
-		g.Running += d
+		g.running += d
 		g.State = "running"
 	case trace.GoRunnable:
-		g.Runnable += d
+		g.runnable += d
 		g.State = "runnable"
 	case trace.GoWaiting:
 		reason := g.waitReason()
@@ -874,7 +1029,7 @@ func (s *summarizer) close(g *gstate, end trace.Time) {
 		g.State = reason
 		s.tl.BlockedAtEnd++
 	case trace.GoSyscall:
-		g.Syscall += d
+		g.syscall += d
 		site := s.syscallSite(g.sysStack)
 		site.Total += d
 		site.Open++
@@ -885,7 +1040,7 @@ func (s *summarizer) close(g *gstate, end trace.Time) {
 		})
 		g.State = "syscall"
 	default: // unreachable: every goroutine has a state once seen
-		g.Running += d
+		g.running += d
 		g.State = "running"
 	}
 	g.Since, g.SinceStart = s.offset(g.since), g.sinceStart

@@ -242,3 +242,19 @@ func fixtureBenchData(b *testing.B, name string) []byte {
 	}
 	return data
 }
+
+// BenchmarkAggregate groups an already read dump of 100k goroutines.
+func BenchmarkAggregate(b *testing.B) {
+	snaps, err := ReadFile(context.Background(), benchDump(b, 100_000), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := snaps[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(Aggregate(s)) == 0 {
+			b.Fatal("no groups")
+		}
+	}
+	b.ReportMetric(float64(len(s.Goroutines)), "goroutines")
+}

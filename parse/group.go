@@ -27,6 +27,9 @@ type Group struct {
 	// unknown, left out) with how many members each started, in ID order.
 	// Detectors tally these rather than the members one by one.
 	Creators []CreatorCount
+
+	index int32 // position while grouping
+	size  int   // members, while grouping
 }
 
 // WaitCount is how many goroutines of a group have waited Wait.
@@ -46,33 +49,57 @@ const maxGroupLabels = 8
 // groupingFlags are the goroutine flags that split groups.
 const groupingFlags = FlagLockedToThread | FlagLeaked | FlagDurable | FlagStackUnavailable
 
-type groupKey struct {
-	state string
-	stack *Stack
-	flags GoroutineFlags
-}
-
 // Aggregate groups the snapshot's goroutines by state, stack and creation
 // site in one pass (hash-based, linear in the number of goroutines) and
 // returns the groups biggest first; ties are ordered by state and stack
 // content so the order is deterministic.
 func Aggregate(s *Snapshot) []*Group {
-	byKey := make(map[groupKey]*Group)
+	// Goroutines are found their group by stack first (a pointer, cheap to
+	// hash), then by state and flags among the few groups of that stack;
+	// the last group found is tried first, as neighbours often share one.
+	byStack := make(map[*Stack][]*Group)
 	var groups []*Group
+	of := make([]int32, len(s.Goroutines)) // each goroutine's group, by index in groups
+	var last *Group
+	lastIndex := int32(-1)
 	for i := range s.Goroutines {
 		g := &s.Goroutines[i]
-		k := groupKey{state: g.State, stack: g.Stack, flags: g.Flags & groupingFlags}
-		grp := byKey[k]
-		if grp == nil {
-			grp = &Group{State: g.State, Stack: g.Stack, Flags: k.flags}
-			byKey[k] = grp
-			groups = append(groups, grp)
+		flags := g.Flags & groupingFlags
+		grp, gi := last, lastIndex
+		if grp == nil || grp.Stack != g.Stack || grp.Flags != flags || grp.State != g.State {
+			grp = nil
+			for _, c := range byStack[g.Stack] {
+				if c.Flags == flags && c.State == g.State {
+					grp = c
+					break
+				}
+			}
+			if grp == nil {
+				grp = &Group{State: g.State, Stack: g.Stack, Flags: flags}
+				byStack[g.Stack] = append(byStack[g.Stack], grp)
+				groups = append(groups, grp)
+				grp.index = int32(len(groups) - 1)
+			}
+			gi = grp.index
+			last, lastIndex = grp, gi
 		}
+		of[i] = gi
 		grp.Count += g.Count
-		grp.Members = append(grp.Members, i)
+		grp.size++
 		if g.Labels != nil && len(grp.Labels) < maxGroupLabels && !slices.Contains(grp.Labels, g.Labels) {
 			grp.Labels = append(grp.Labels, g.Labels)
 		}
+	}
+	// Members in one allocation, each group's in input order.
+	members := make([]int, len(s.Goroutines))
+	at := 0
+	for _, grp := range groups {
+		grp.Members = members[at : at : at+grp.size]
+		at += grp.size
+	}
+	for i, gi := range of {
+		grp := groups[gi]
+		grp.Members = append(grp.Members, i)
 	}
 	waits := make(map[time.Duration]int)
 	creators := make(map[int64]int)

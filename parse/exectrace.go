@@ -288,7 +288,7 @@ func (f *traceFeed) run(ctx context.Context, rd *trace.Reader, r *traceRead) (er
 			return nil
 		}
 		if err != nil {
-			return err
+			return briefTraceError(err)
 		}
 		if f.drop > 0 && f.dropping(&ev) {
 			continue
@@ -319,6 +319,28 @@ func (f *traceFeed) dropping(ev *trace.Event) bool {
 	f.passed++
 	return true
 }
+
+// briefTraceError keeps the first line of a trace reader error: some
+// (a frontier that fails to advance) go on with a dump of the reader's
+// state for its developers, in map order, which would make a warning long
+// and different from one read to the next.
+func briefTraceError(err error) error {
+	msg := err.Error()
+	i := strings.IndexByte(msg, '\n')
+	if i < 0 {
+		return err
+	}
+	return &traceReadError{msg: strings.TrimSuffix(strings.TrimSpace(msg[:i]), ":"), err: err}
+}
+
+// traceReadError is a trace reader error told in brief.
+type traceReadError struct {
+	msg string
+	err error
+}
+
+func (e *traceReadError) Error() string { return e.msg }
+func (e *traceReadError) Unwrap() error { return e.err }
 
 // traceSource counts the bytes read from a trace and stops reading when the
 // context is done.

@@ -332,6 +332,16 @@ func (s *summarizer) lookup(id trace.GoID) *gstate {
 	return g
 }
 
+// agrees reports whether a goroutine status record from a reader that
+// started at a later generation (a transition from GoUndetermined) agrees
+// with the summary so far: the goroutine is alive, in the status's state.
+// A reader of the whole trace checks this and stops with an error where
+// it does not hold.
+func (s *summarizer) agrees(r *traceRec) bool {
+	g := s.lookup(trace.GoID(r.id))
+	return g != nil && g.state == trace.GoState(r.to)
+}
+
 // insert adds the state of a new live goroutine.
 func (s *summarizer) insert(id trace.GoID, g *gstate) {
 	s.gs[id] = g

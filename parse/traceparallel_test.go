@@ -1,0 +1,435 @@
+package parse
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// parallelTraceCases are the traces the parallel reader is checked on: every
+// captured fixture trace and every trace of the shared corpus.
+func parallelTraceCases(t testing.TB) []string {
+	paths, _ := filepath.Glob(filepath.Join("..", "fixtures", "captured", "*", "*", "*"))
+	paths = slices.DeleteFunc(paths, func(p string) bool {
+		return !strings.HasSuffix(p, ".trace") && !strings.HasSuffix(p, "trace.out")
+	})
+	dir := filepath.Join("..", "..", "shared", "corpus", "traces")
+	if dirExists(dir) {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				paths = append(paths, p)
+			}
+			return nil
+		})
+	} else {
+		t.Logf("corpus not present at %s (it lives beside the repository as ../shared/corpus): checking the fixtures only", dir)
+	}
+	if len(paths) == 0 {
+		t.Skip("no traces (run go generate ./fixtures/ or add ../shared/corpus)")
+	}
+	return paths
+}
+
+// traceReads is one input read both ways.
+type traceReads struct {
+	seq, par       []*Snapshot
+	seqErr, parErr error
+	parallel       bool    // the parallel reader's decoders ran
+	fallbacks      []error // why the parallel read gave way, when it did
+}
+
+// readBothWays reads data sequentially (Read) and with the parallel reader
+// forced on whatever its size, with workers decoders.
+func readBothWays(ctx context.Context, name string, data []byte, workers int) traceReads {
+	var r traceReads
+	r.seq, r.seqErr = Read(ctx, name, bytes.NewReader(data), Options{})
+	cfg := traceSplit{
+		workers:    workers,
+		onParallel: func() { r.parallel = true },
+		onFallback: func(err error) { r.fallbacks = append(r.fallbacks, err) },
+	}
+	r.par, r.parErr = readTraceSplit(ctx, name, bytes.NewReader(data), int64(len(data)), Options{}, cfg)
+	return r
+}
+
+// diff describes how the two reads differ, "" when they gave the same
+// snapshots or the same error.
+func (r traceReads) diff() string {
+	if (r.seqErr == nil) != (r.parErr == nil) || r.seqErr != nil && r.seqErr.Error() != r.parErr.Error() {
+		return fmt.Sprintf("sequential err %v, parallel err %v", r.seqErr, r.parErr)
+	}
+	return firstDiff(reflect.ValueOf(r.seq), reflect.ValueOf(r.par), "snapshots")
+}
+
+// check fails t unless both reads gave the same snapshots or the same
+// error.
+func (r traceReads) check(t testing.TB) {
+	t.Helper()
+	if d := r.diff(); d != "" {
+		t.Fatalf("parallel read differs from the sequential one: %s", d)
+	}
+}
+
+// crossGenerationChecks are the errors of x/exp/trace's reader that only
+// one reader of the whole trace can raise: checks of a generation's
+// statuses against the generations before it, which readers of single
+// generations cannot make and the summary cannot make for them either
+// (the public API folds raw P statuses into fewer states).
+var crossGenerationChecks = []string{
+	"inconsistent status for proc",
+	"inconsistent thread for syscalling goroutine",
+	"stole proc from non-existent thread",
+	"failed to find sched context for proc",
+}
+
+// lostCheck reports whether the reads differ only because the sequential
+// one ended on a check across generations (crossGenerationChecks) that
+// the parallel one does not make.
+func (r traceReads) lostCheck() bool {
+	var msg string
+	switch {
+	case r.seqErr != nil:
+		msg = r.seqErr.Error()
+	case len(r.seq) == 1 && len(r.seq[0].Warnings) == 1 && r.parErr == nil && len(r.par[0].Warnings) == 0:
+		msg = r.seq[0].Warnings[0].Message
+	default:
+		return false
+	}
+	for _, c := range crossGenerationChecks {
+		if strings.Contains(msg, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkCorrupt is check for a corrupted trace: the reads may differ where
+// the sequential one found the trace inconsistent across generations.
+func (r traceReads) checkCorrupt(t testing.TB) (lost bool) {
+	t.Helper()
+	d := r.diff()
+	if d == "" {
+		return false
+	}
+	if r.lostCheck() {
+		t.Logf("differs only by a check across generations that the parallel read does not make: %s", d)
+		return true
+	}
+	t.Fatalf("parallel read differs from the sequential one: %s", d)
+	return false
+}
+
+// ranParallel reports whether the parallel reader read the input, without
+// giving way to a sequential read.
+func (r traceReads) ranParallel() bool { return r.parallel && len(r.fallbacks) == 0 }
+
+// firstDiff describes the first difference between a and b, "" when there
+// is none, following pointers like reflect.DeepEqual.
+func firstDiff(a, b reflect.Value, path string) string {
+	type visit struct{ a, b uintptr }
+	seen := map[visit]bool{}
+	var diff func(a, b reflect.Value, path string) string
+	diff = func(a, b reflect.Value, path string) string {
+		if a.IsValid() != b.IsValid() || a.IsValid() && a.Type() != b.Type() {
+			return path + ": kinds differ"
+		}
+		if !a.IsValid() {
+			return ""
+		}
+		switch a.Kind() {
+		case reflect.Pointer:
+			if a.IsNil() || b.IsNil() {
+				if a.IsNil() != b.IsNil() {
+					return fmt.Sprintf("%s: nil %v vs %v", path, a.IsNil(), b.IsNil())
+				}
+				return ""
+			}
+			v := visit{a.Pointer(), b.Pointer()}
+			if seen[v] {
+				return ""
+			}
+			seen[v] = true
+			return diff(a.Elem(), b.Elem(), path)
+		case reflect.Struct:
+			if a.Type() == reflect.TypeOf(time.Time{}) {
+				if !reflect.DeepEqual(a.Interface(), b.Interface()) {
+					return fmt.Sprintf("%s: %v vs %v", path, a.Interface(), b.Interface())
+				}
+				return ""
+			}
+			for i := range a.NumField() {
+				if d := diff(a.Field(i), b.Field(i), path+"."+a.Type().Field(i).Name); d != "" {
+					return d
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			if a.Len() != b.Len() {
+				return fmt.Sprintf("%s: length %d vs %d", path, a.Len(), b.Len())
+			}
+			for i := range a.Len() {
+				if d := diff(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i)); d != "" {
+					return d
+				}
+			}
+		case reflect.Map:
+			if a.Len() != b.Len() {
+				return fmt.Sprintf("%s: %d vs %d entries", path, a.Len(), b.Len())
+			}
+			for _, k := range a.MapKeys() {
+				if d := diff(a.MapIndex(k), b.MapIndex(k), fmt.Sprintf("%s[%v]", path, k)); d != "" {
+					return d
+				}
+			}
+		case reflect.Interface:
+			if a.IsNil() || b.IsNil() {
+				if a.IsNil() != b.IsNil() {
+					return path + ": nil interface on one side"
+				}
+				return ""
+			}
+			return diff(a.Elem(), b.Elem(), path)
+		default:
+			if !reflect.DeepEqual(valueOf(a), valueOf(b)) {
+				return fmt.Sprintf("%s: %v vs %v", path, valueOf(a), valueOf(b))
+			}
+		}
+		return ""
+	}
+	return diff(a, b, path)
+}
+
+// valueOf returns what a plain (possibly unexported) value holds.
+func valueOf(v reflect.Value) any {
+	switch v.Kind() {
+	case reflect.Bool:
+		return v.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return v.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return v.Uint()
+	case reflect.Float32, reflect.Float64:
+		return v.Float()
+	case reflect.String:
+		return v.String()
+	}
+	return v.Kind().String()
+}
+
+// multiGenTraces returns the cases with at least three generations, the
+// ones where parallel reading, cuts and corruption matter.
+func multiGenTraces(t *testing.T) map[string][]byte {
+	out := map[string][]byte{}
+	for _, path := range parallelTraceCases(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		minor, ok := traceVersion(data)
+		if !ok || minor < 22 || !traceFormatRead(minor) {
+			continue
+		}
+		lay, err := walkTrace(context.Background(), bytes.NewReader(data), int64(len(data)), minor)
+		if err == nil && len(lay.gens) >= 3 && lay.why == nil {
+			out[path] = data
+		}
+	}
+	if len(out) == 0 {
+		t.Skip("no trace with three generations or more")
+	}
+	return out
+}
+
+// TestReadTraceParallelSame reads every fixture and corpus trace with the
+// parallel reader forced on, with 2 and 5 decoders: the snapshots (timeline,
+// goroutines, warnings) or errors are the sequential reader's, and the
+// whole traces of several generations are read without giving way.
+func TestReadTraceParallelSame(t *testing.T) {
+	parallel := 0
+	for _, path := range parallelTraceCases(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, workers := range []int{2, 5} {
+			t.Run(fmt.Sprintf("%s/%d", path, workers), func(t *testing.T) {
+				r := readBothWays(context.Background(), path, data, workers)
+				minor, _ := traceVersion(data)
+				if minor < 22 && traceFormatRead(minor) {
+					// Both reads are sequential, and may differ: x/exp/trace
+					// orders events of the same time in pre-1.22 traces
+					// differently from one read to the next.
+					if (r.seqErr == nil) != (r.parErr == nil) || r.parallel {
+						t.Errorf("sequential err %v, parallel err %v, fallbacks %v", r.seqErr, r.parErr, r.fallbacks)
+					}
+					return
+				}
+				r.check(t)
+				if minor < 22 || r.seqErr != nil || r.seq[0].Timeline.Generations < 2 || len(r.seq[0].Warnings) > 0 {
+					return
+				}
+				if !r.ranParallel() {
+					t.Errorf("a whole trace of %d generations gave way to a sequential read: %v", r.seq[0].Timeline.Generations, r.fallbacks)
+				}
+				parallel++
+			})
+		}
+	}
+	t.Logf("%d reads in parallel matched the sequential ones", parallel)
+	if parallel == 0 {
+		t.Error("no trace was read in parallel")
+	}
+}
+
+// cutPoints returns where to cut a trace: evenly spread, and around the
+// boundaries of a sample of its generations (on one, a byte either side,
+// inside the next batch header).
+func cutPoints(data []byte, lay traceLayout) []int {
+	var cuts []int
+	for i := 1; i < 12; i++ {
+		cuts = append(cuts, len(data)*i/12)
+	}
+	step := max(len(lay.gens)/8, 1)
+	for i := 0; i < len(lay.gens); i += step {
+		g := lay.gens[i]
+		for _, d := range []int64{-1, 0, 1, 3} {
+			if c := int(g.end + d); c > traceHeaderSize && c < len(data) {
+				cuts = append(cuts, c)
+			}
+		}
+	}
+	slices.Sort(cuts)
+	return slices.Compact(cuts)
+}
+
+// TestReadTraceParallelCut cuts multi-generation traces at many places: the
+// parallel read keeps the same complete generations, events and warning as
+// the sequential one (or fails the same way).
+func TestReadTraceParallelCut(t *testing.T) {
+	ran := 0
+	for path, data := range multiGenTraces(t) {
+		minor, _ := traceVersion(data)
+		lay, _ := walkTrace(context.Background(), bytes.NewReader(data), int64(len(data)), minor)
+		for _, cut := range cutPoints(data, lay) {
+			t.Run(fmt.Sprintf("%s@%d", filepath.Base(path), cut), func(t *testing.T) {
+				r := readBothWays(context.Background(), "cut.trace", data[:cut], 2)
+				r.check(t)
+				if r.ranParallel() {
+					ran++
+				}
+			})
+		}
+	}
+	t.Logf("%d cut traces read in parallel matched", ran)
+	if ran == 0 {
+		t.Error("no cut trace was read in parallel")
+	}
+}
+
+// corruptions says where and how to damage a trace: headers of a sample of
+// generations (bit and byte flips), the middle of their data (a run of
+// flipped bytes), the last byte, and spread through the file.
+func corruptions(data []byte, lay traceLayout) []corruption {
+	var out []corruption
+	step := max(len(lay.gens)/8, 1)
+	for i := 0; i < len(lay.gens); i += step {
+		g := lay.gens[i]
+		for _, d := range []int64{0, 1, 2} {
+			out = append(out, corruption{int(g.start + d), 1, 0x01}, corruption{int(g.start + d), 1, 0xff})
+		}
+		out = append(out, corruption{int(g.start+g.end) / 2, 64, 0xa5})
+	}
+	out = append(out, corruption{len(data) - 1, 1, 0xff})
+	for i := 1; i < 8; i++ {
+		out = append(out, corruption{len(data) * i / 8, 1, 0x10}, corruption{len(data) * i / 8, 64, 0xa5})
+	}
+	return out
+}
+
+// corruption is n bytes from at xored with mask.
+type corruption struct {
+	at, n int
+	mask  byte
+}
+
+func (c corruption) apply(data []byte) []byte {
+	bad := slices.Clone(data)
+	for i := c.at; i < min(c.at+c.n, len(bad)); i++ {
+		bad[i] ^= c.mask
+	}
+	return bad
+}
+
+// TestReadTraceParallelCorrupt damages multi-generation traces, in batch
+// headers and in their data: the parallel read gives the sequential one's
+// snapshots and warnings or its error, and never panics; the exception is
+// a trace that only a reader of the whole can find inconsistent across
+// generations (crossGenerationChecks), which is counted.
+func TestReadTraceParallelCorrupt(t *testing.T) {
+	var lost, parallel, fellBack, n int
+	for path, data := range multiGenTraces(t) {
+		minor, _ := traceVersion(data)
+		lay, _ := walkTrace(context.Background(), bytes.NewReader(data), int64(len(data)), minor)
+		for _, c := range corruptions(data, lay) {
+			t.Run(fmt.Sprintf("%s@%d/%d^%x", filepath.Base(path), c.at, c.n, c.mask), func(t *testing.T) {
+				r := readBothWays(context.Background(), "bad.trace", c.apply(data), 2)
+				noPanicOfOurs(t, r.parErr)
+				for _, err := range r.fallbacks {
+					noPanicOfOurs(t, err)
+				}
+				if r.checkCorrupt(t) {
+					lost++
+				}
+				n++
+				switch {
+				case r.ranParallel():
+					parallel++
+				case r.parallel:
+					fellBack++
+				}
+			})
+		}
+	}
+	t.Logf("%d corrupted traces: %d read in parallel, %d gave way to a sequential read, %d differed only by the lost checks across generations", n, parallel, fellBack, lost)
+}
+
+// noPanicOfOurs fails t when err is a panic outside x/exp/trace.
+func noPanicOfOurs(t testing.TB, err error) {
+	t.Helper()
+	var p *TracePanic
+	if errors.As(err, &p) && !strings.HasPrefix(p.Func, "golang.org/x/exp/trace") {
+		t.Fatalf("panic in our code: %v", p)
+	}
+}
+
+// FuzzReadTraceParallel reads arbitrary traces both ways, the parallel
+// reader forced on: the results are the same, save where the sequential
+// read found the trace inconsistent across generations (lostCheck); no
+// panic of ours is hidden by a parallel read giving way to a sequential one.
+func FuzzReadTraceParallel(f *testing.F) {
+	for _, b := range smallTraces(f, 64<<10) {
+		if minor, ok := traceVersion(b); ok && minor >= 22 {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r := readBothWays(ctx, "fuzz.trace", data, 2)
+		noPanicOfOurs(t, r.seqErr)
+		noPanicOfOurs(t, r.parErr)
+		for _, err := range r.fallbacks {
+			noPanicOfOurs(t, err)
+		}
+		if d := r.diff(); d != "" && !r.lostCheck() {
+			t.Fatalf("parallel read differs from the sequential one: %s", d)
+		}
+	})
+}

@@ -11,7 +11,6 @@ import (
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -83,14 +82,6 @@ func (h *heapPeak) done() float64 {
 // process spends: on a machine shared with other work it moves far less
 // than wall time, so it tells whether a change made the reader cheaper.
 type cpuTime struct{ start time.Duration }
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 func startCPUTime() cpuTime { return cpuTime{start: processCPU()} }
 

@@ -3,10 +3,13 @@ package parse
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Reading a large dump with several goroutines.
@@ -61,17 +64,38 @@ func (o Options) dumpChunkSize() int64 {
 	return dumpChunkSize
 }
 
-// readDumpAt reads a text input held in a regular file of size bytes.
-func readDumpAt(ctx context.Context, name string, f *os.File, size int64, opts Options) ([]*Snapshot, error) {
-	bounds, err := dumpBoundaries(f, size, opts)
-	if err != nil || len(bounds) < 4 {
-		// Too few places to cut: read it in order.
-		return Read(ctx, name, io.NewSectionReader(f, 0, size), opts)
+// readDumpAt reads a text input held in a regular file of size bytes,
+// through a memory mapping where the system has them.
+func readDumpAt(ctx context.Context, name string, f *os.File, size int64, opts Options) (snaps []*Snapshot, err error) {
+	src := &dumpSource{f: f}
+	if data, mapErr := mapFile(f, size); mapErr == nil {
+		src.data = data
+		defer unmapFile(data)
+		// A file cut shorter while mapped faults on the lost pages: make
+		// that a panic, and the panic an error.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if v := recover(); v != nil {
+				if !isFault(v) {
+					panic(v)
+				}
+				snaps, err = nil, &InputError{Name: name, Offset: faultOffset(v, data),
+					Err: errors.New("the file changed while it was read (cut shorter?): reading it faulted")}
+			}
+		}()
+		if opts.onMapped != nil {
+			opts.onMapped()
+		}
 	}
-	snaps, ok, err := readDumpChunks(ctx, name, f, bounds, opts)
+	bounds := dumpBoundaries(src, size, opts)
+	if len(bounds) < 4 {
+		// Too few places to cut: read it in order.
+		return Read(ctx, name, src.all(size), opts)
+	}
+	snaps, ok, err := readDumpChunks(ctx, name, src, bounds, opts)
 	if !ok || err == nil && len(snaps) == 0 {
 		// A text profile, or nothing at all: Read says what it is.
-		return Read(ctx, name, io.NewSectionReader(f, 0, size), opts)
+		return Read(ctx, name, src.all(size), opts)
 	}
 	if err != nil {
 		return snaps, err
@@ -82,33 +106,104 @@ func readDumpAt(ctx context.Context, name string, f *os.File, size int64, opts O
 	return snaps, nil
 }
 
+// isFault reports whether a recovered value is the runtime's panic for a
+// memory fault (debug.SetPanicOnFault).
+func isFault(v any) bool {
+	_, ok := v.(interface{ Addr() uintptr })
+	return ok
+}
+
+// faultOffset returns the offset in the mapping data of the fault v, or -1
+// when it lies outside. Only the addresses are compared.
+func faultOffset(v any, data []byte) int64 {
+	addr := v.(interface{ Addr() uintptr }).Addr()
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+	if addr < base || addr-base >= uintptr(len(data)) {
+		return -1
+	}
+	return int64(addr - base)
+}
+
+// dumpSource is the file a dump is read from: its mapping when there is
+// one, else the file itself through ReadAt.
+type dumpSource struct {
+	f    *os.File
+	data []byte
+}
+
+// all returns a reader of the whole input.
+func (s *dumpSource) all(size int64) io.Reader {
+	if s.data != nil {
+		return bytes.NewReader(s.data)
+	}
+	return io.NewSectionReader(s.f, 0, size)
+}
+
+// lines returns a line reader over [start, end) of the input: the mapping
+// itself, or the file read through buf.
+func (s *dumpSource) lines(name string, start, end int64, max int, buf []byte) *lineReader {
+	var lr *lineReader
+	if s.data != nil {
+		lr = newLineReaderBytes(name, s.data[start:end], max)
+	} else {
+		lr = newLineReaderBuf(name, io.NewSectionReader(s.f, start, end-start), max, buf)
+	}
+	lr.next, lr.offset = start, start
+	return lr
+}
+
+// window returns up to n bytes of the input from off: the mapping itself,
+// or a copy read from the file.
+func (s *dumpSource) window(off, n int64) ([]byte, error) {
+	if s.data != nil {
+		return s.data[min(off, int64(len(s.data))):min(off+n, int64(len(s.data)))], nil
+	}
+	b := make([]byte, n)
+	m, err := s.f.ReadAt(b, off)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return b[:m], nil
+}
+
+// done says that [start, end) has been read, so that a mapping's pages
+// there need not stay resident.
+func (s *dumpSource) done(start, end int64) {
+	if s.data != nil {
+		dropPages(s.data, start, end)
+	}
+}
+
 // dumpBoundaries returns where the chunks of a dump start, then size: 0,
 // then offsets of goroutine headers that follow a blank line, about
 // Options.dumpChunkSize apart, the last of them close to the end so that
 // the tail read in order is short.
-func dumpBoundaries(f io.ReaderAt, size int64, opts Options) ([]int64, error) {
+func dumpBoundaries(src *dumpSource, size int64, opts Options) []int64 {
 	chunk := opts.dumpChunkSize()
 	window := min(int64(boundaryWindow), max(chunk/2, 64))
-	buf := make([]byte, window)
 	bounds := []int64{0}
 	next := func(at int64) (int64, bool, error) {
 		// From two bytes before, so that a header at exactly at is seen
-		// with the blank line before it.
+		// with the blank line before it. A header is usually a few
+		// hundred bytes on: look at a small window first.
 		at = max(at-2, 0)
-		n, err := f.ReadAt(buf, at)
-		if err != nil && err != io.EOF {
-			return 0, false, err
+		for n := min(window, 64<<10); ; n = window {
+			b, err := src.window(at, n)
+			if err != nil {
+				return 0, false, err // read in order, and meet it there
+			}
+			if i := headerAfterBlank(b); i >= 0 {
+				return at + int64(i), true, nil
+			}
+			if n == window {
+				return 0, false, nil
+			}
 		}
-		i := headerAfterBlank(buf[:n])
-		if i < 0 {
-			return 0, false, nil
-		}
-		return at + int64(i), true, nil
 	}
 	for at := chunk; at < size-chunk/2; at += chunk {
 		b, ok, err := next(at)
 		if err != nil {
-			return nil, err
+			return nil
 		}
 		if ok && b > bounds[len(bounds)-1] && b < size {
 			bounds = append(bounds, b)
@@ -117,11 +212,11 @@ func dumpBoundaries(f io.ReaderAt, size int64, opts Options) ([]int64, error) {
 	// The tail: from the last header in the final stretch.
 	tail := min(chunk/4, 1<<20)
 	if b, ok, err := next(max(size-tail, 0)); err != nil {
-		return nil, err
+		return nil
 	} else if ok && b > bounds[len(bounds)-1] && b < size {
 		bounds = append(bounds, b)
 	}
-	return append(bounds, size), nil
+	return append(bounds, size)
 }
 
 // headerAfterBlank returns the offset in b of the first goroutine header
@@ -184,7 +279,7 @@ type chunkRead struct {
 
 // readDumpChunks reads the chunks between bounds. ok is false when the
 // input must be read by Read instead (it holds a text profile).
-func readDumpChunks(ctx context.Context, name string, f *os.File, bounds []int64, opts Options) (snaps []*Snapshot, ok bool, err error) {
+func readDumpChunks(ctx context.Context, name string, src *dumpSource, bounds []int64, opts Options) (snaps []*Snapshot, ok bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -206,14 +301,22 @@ func readDumpChunks(ctx context.Context, name string, f *os.File, bounds []int64
 	}
 	// Each goroutine that reads chunks reuses one line buffer.
 	work := func(c *dumpChunk, buf []byte) {
-		c.res = readChunk(ctx, name, f, c.start, c.end, opts, buf)
+		c.res = readChunk(ctx, name, src, c.start, c.end, opts, buf)
 		close(c.done)
 	}
 	for range min(opts.parallelism()-1, len(mid)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, readBufferSize)
+			if src.data != nil {
+				// A fault on the mapping fails the chunk, which the
+				// ordered reader then reads and fails on itself.
+				debug.SetPanicOnFault(true)
+			}
+			var buf []byte
+			if src.data == nil {
+				buf = make([]byte, readBufferSize)
+			}
 			// A claimed chunk is always worked (the ordered reader may
 			// wait for it); a cancelled read ends within 64k lines.
 			for ctx.Err() == nil {
@@ -229,7 +332,10 @@ func readDumpChunks(ctx context.Context, name string, f *os.File, bounds []int64
 	if opts.chunkStats != nil {
 		opts.chunkStats.chunks += len(mid)
 	}
-	o := &orderedRead{f: f, name: name, opts: opts, buf: make([]byte, readBufferSize)}
+	o := &orderedRead{src: src, name: name, opts: opts}
+	if src.data == nil {
+		o.buf = make([]byte, readBufferSize)
+	}
 	o.d = newDumpReader(ctx, name, o.section(0, bounds[1], 0), NewInterner(), opts)
 	if !o.read() {
 		return o.result()
@@ -269,22 +375,24 @@ func readDumpChunks(ctx context.Context, name string, f *os.File, bounds []int64
 // orderedRead is the reader that reads the input in order, chunk after
 // chunk, taking over what workers read where it can.
 type orderedRead struct {
-	f    *os.File
+	src  *dumpSource
 	name string
 	opts Options
 	d    *dumpReader
 	err  error // the context's error
 	// buf is the line buffer of the sections read in order: each is read
 	// to its end before the next starts. helpBuf serves the chunks read
-	// while waiting.
+	// while waiting. Neither is needed to read a mapping.
 	buf, helpBuf []byte
+	start, end   int64 // the section being read
 }
 
 // section returns a line reader over [start, end) that counts lines on
 // from line.
 func (o *orderedRead) section(start, end int64, line int) *lineReader {
-	lr := newLineReaderBuf(o.name, io.NewSectionReader(o.f, start, end-start), o.opts.maxLine(), o.buf)
-	lr.next, lr.offset, lr.line = start, start, line
+	lr := o.src.lines(o.name, start, end, o.opts.maxLine(), o.buf)
+	lr.line = line
+	o.start, o.end = start, end
 	return lr
 }
 
@@ -300,7 +408,9 @@ func (o *orderedRead) after(c *dumpChunk) *lineReader {
 // must stop: the context is done, the input failed, or a text profile was
 // seen (then the whole input is read again by Read).
 func (o *orderedRead) read() bool {
-	if err := o.d.consume(); err != nil {
+	err := o.d.consume()
+	o.src.done(o.start, o.end)
+	if err != nil {
 		o.err = err
 		return false
 	}
@@ -321,7 +431,7 @@ func (o *orderedRead) wait(c *dumpChunk, claim func() *dumpChunk, work func(*dum
 			<-c.done
 			return
 		}
-		if o.helpBuf == nil {
+		if o.helpBuf == nil && o.src.data == nil {
 			o.helpBuf = make([]byte, readBufferSize)
 		}
 		work(next, o.helpBuf)
@@ -341,7 +451,7 @@ func (o *orderedRead) result() ([]*Snapshot, bool, error) {
 }
 
 // readChunk reads one chunk as the continuation of a plain dump.
-func readChunk(ctx context.Context, name string, f *os.File, start, end int64, opts Options, buf []byte) (res *chunkRead) {
+func readChunk(ctx context.Context, name string, src *dumpSource, start, end int64, opts Options, buf []byte) (res *chunkRead) {
 	res = &chunkRead{}
 	defer func() {
 		if recover() != nil {
@@ -349,8 +459,8 @@ func readChunk(ctx context.Context, name string, f *os.File, start, end int64, o
 			res = &chunkRead{}
 		}
 	}()
-	lr := newLineReaderBuf(name, io.NewSectionReader(f, start, end-start), opts.maxLine(), buf)
-	lr.next, lr.offset = start, start
+	lr := src.lines(name, start, end, opts.maxLine(), buf)
+	defer src.done(start, end)
 	d := newDumpReader(ctx, name, lr, newInternerSize(64), opts)
 	d.gs.bulk = true
 	placeholder := &Snapshot{}

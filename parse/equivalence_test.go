@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -253,5 +254,35 @@ func TestParallelDumpReadCancel(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines before the reads, %d after", before, n)
+	}
+}
+
+// TestParallelDumpReadFileCut: a file cut shorter while it is mapped and
+// read gives an error naming it, not a crash.
+func TestParallelDumpReadFileCut(t *testing.T) {
+	dump := mustRead(t, filepath.Join("..", "fixtures", "captured", "go1.26.8", "runaway-spawn", "goroutine-debug2.txt"))
+	path := filepath.Join(t.TempDir(), "cut.txt")
+	var b bytes.Buffer
+	for b.Len() < 8<<20 {
+		b.WriteString(dump)
+		b.WriteString("\n")
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mapped := false
+	opts := Options{Parallelism: 2, parallelMin: 1, dumpChunk: 512 << 10, onMapped: func() {
+		mapped = true
+		if err := os.Truncate(path, 4096); err != nil {
+			t.Error(err)
+		}
+	}}
+	_, err := ReadFile(context.Background(), path, opts)
+	if !mapped {
+		t.Skip("files are not mapped here")
+	}
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Name != path || !strings.Contains(err.Error(), "changed while it was read") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -52,6 +52,12 @@ func newLineReaderSize(name string, src io.Reader, max, size int) *lineReader {
 	return newLineReaderBuf(name, src, max, make([]byte, size))
 }
 
+// newLineReaderBytes returns a line reader over data itself: its lines
+// alias data, nothing is copied.
+func newLineReaderBytes(name string, data []byte, max int) *lineReader {
+	return &lineReader{name: name, max: max, buf: data, end: len(data), eof: true}
+}
+
 // newLineReaderBuf returns a line reader that reads through buf, which
 // must not be in use by another reader.
 func newLineReaderBuf(name string, src io.Reader, max int, buf []byte) *lineReader {

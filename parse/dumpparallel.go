@@ -340,6 +340,11 @@ func readDumpChunks(ctx context.Context, name string, src *dumpSource, bounds []
 	if !o.read() {
 		return o.result()
 	}
+	// Size the goroutine records from the first chunk's density, so that
+	// each is copied once, as its chunk is adopted, not all at the end:
+	// that copy was serial, and doubled the memory for a moment.
+	size := bounds[len(bounds)-1]
+	o.d.gs.reserve(int(float64(o.d.gs.n)*float64(size)/float64(bounds[1])*1.1) + 4096)
 	for _, c := range mid {
 		if !opts.workersOnly && c.claimed.CompareAndSwap(false, true) {
 			// Nobody has started it: read it in order, no adoption needed.
@@ -580,9 +585,19 @@ func (m *remapper) label(l *Labels) *Labels {
 	return to
 }
 
-// adopt moves the goroutines of o to the end of gs.
+// adopt moves the goroutines of o to the end of gs: copied into gs's last
+// chunk when it has room for them all (see reserve), else by taking o's
+// chunks.
 func (gs *goroutineStore) adopt(o *goroutineStore) {
-	gs.chunks = append(gs.chunks, o.chunks...)
+	if k := len(gs.chunks); k > 0 && cap(gs.chunks[k-1])-len(gs.chunks[k-1]) >= o.n {
+		last := gs.chunks[k-1]
+		for _, c := range o.chunks {
+			last = append(last, c...)
+		}
+		gs.chunks[k-1] = last
+	} else {
+		gs.chunks = append(gs.chunks, o.chunks...)
+	}
 	gs.n += o.n
 	o.chunks, o.n = nil, 0
 }

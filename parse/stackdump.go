@@ -1420,6 +1420,20 @@ func (gs *goroutineStore) add(g *Goroutine) {
 	gs.n++
 }
 
+// reserve makes room for n goroutines in one chunk, when the store holds
+// fewer: adding and adopting up to n goroutines then copies each record
+// once, as it arrives, and flatten copies nothing.
+func (gs *goroutineStore) reserve(n int) {
+	if n <= gs.n {
+		return
+	}
+	flat := make([]Goroutine, 0, n)
+	for _, c := range gs.chunks {
+		flat = append(flat, c...)
+	}
+	gs.chunks = [][]Goroutine{flat}
+}
+
 func (gs *goroutineStore) last() *Goroutine {
 	c := gs.chunks[len(gs.chunks)-1]
 	return &c[len(c)-1]

@@ -158,7 +158,10 @@ func Read(ctx context.Context, name string, r io.Reader, opts Options) ([]*Snaps
 		if max := opts.maxDecompressed(); max > 0 {
 			src = &cappedReader{r: zr, left: max, max: max}
 		}
-		br = newBufReader(src)
+		// Inflate on another core while this one parses.
+		ra := newReadAhead(src)
+		defer ra.Close()
+		br = newBufReader(ra)
 		compressed = true
 	}
 	snaps, err := readUncompressed(ctx, name, br, NewInterner(), opts)

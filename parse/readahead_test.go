@@ -22,13 +22,17 @@ func TestReadAheadGivesTheSourceBytes(t *testing.T) {
 	}
 	boom := errors.New("boom")
 	sources := map[string]func() io.Reader{
-		"whole":      func() io.Reader { return bytes.NewReader(data) },
-		"one byte":   func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data[:100000])) },
-		"half":       func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) },
-		"data+EOF":   func() io.Reader { return iotest.DataErrReader(bytes.NewReader(data)) },
-		"error":      func() io.Reader { return io.MultiReader(bytes.NewReader(data[:aheadBlockSize+7]), iotest.ErrReader(boom)) },
-		"unexpected": func() io.Reader { return io.MultiReader(bytes.NewReader(data[:5]), iotest.ErrReader(io.ErrUnexpectedEOF)) },
-		"empty":      func() io.Reader { return bytes.NewReader(nil) },
+		"whole":    func() io.Reader { return bytes.NewReader(data) },
+		"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data[:100000])) },
+		"half":     func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) },
+		"data+EOF": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(data)) },
+		"error": func() io.Reader {
+			return io.MultiReader(bytes.NewReader(data[:aheadBlockSize+7]), iotest.ErrReader(boom))
+		},
+		"unexpected": func() io.Reader {
+			return io.MultiReader(bytes.NewReader(data[:5]), iotest.ErrReader(io.ErrUnexpectedEOF))
+		},
+		"empty": func() io.Reader { return bytes.NewReader(nil) },
 	}
 	for name, src := range sources {
 		want, wantErr := readAllChunks(src(), 1000)

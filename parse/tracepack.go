@@ -70,63 +70,58 @@ func newPacker() *packer {
 	return &packer{stacks: make(map[trace.Stack]uint64)}
 }
 
+// maxPacked is the most bytes a packed record takes: two, and nine
+// uvarints.
+const maxPacked = 2 + 9*binary.MaxVarintLen64
+
 // pack appends r to the packer's chunk.
 func (p *packer) pack(r *traceRec) {
 	c := p.chunk
+	n := len(c.data)
+	if cap(c.data)-n < maxPacked {
+		c.data = append(c.data[:n:n], make([]byte, maxPacked+n)...)[:n]
+	}
+	b := c.data[:n+maxPacked]
+	b[n] = byte(r.kind)<<6 | r.from<<3 | r.to
+	i := n + 2
+	i += binary.PutUvarint(b[i:], uint64(r.t-p.last))
+	p.last = r.t
+	i += binary.PutUvarint(b[i:], uint64(r.id))
 	var flags byte
 	if r.skip != 0 {
 		flags |= packSkip
+		i += binary.PutUvarint(b[i:], uint64(r.skip))
 	}
 	if r.stk != trace.NoStack {
 		flags |= packStk
+		i += binary.PutUvarint(b[i:], p.ownStack(trace.GoID(r.id), r.stk))
 	}
 	if r.evStk != trace.NoStack {
 		flags |= packEvStk
+		i += binary.PutUvarint(b[i:], p.stack(r.evStk))
 	}
 	if r.by != trace.NoGoroutine {
 		flags |= packBy
+		i += binary.PutUvarint(b[i:], uint64(r.by))
 	}
 	if r.proc != trace.NoProc {
 		flags |= packProc
+		i += binary.PutUvarint(b[i:], uint64(r.proc))
 	}
 	if r.reason != "" {
 		flags |= packReason
+		i += binary.PutUvarint(b[i:], p.reason(r.reason))
 	}
 	if r.pos != 0 {
 		flags |= packPos
+		i += binary.PutUvarint(b[i:], uint64(r.pos))
 	}
 	if r.clock != nil {
 		flags |= packClock
-	}
-	b := append(c.data, byte(r.kind)<<6|r.from<<3|r.to, flags)
-	b = binary.AppendUvarint(b, uint64(r.t-p.last))
-	p.last = r.t
-	b = binary.AppendUvarint(b, uint64(r.id))
-	if flags&packSkip != 0 {
-		b = binary.AppendUvarint(b, uint64(r.skip))
-	}
-	if flags&packStk != 0 {
-		b = binary.AppendUvarint(b, p.ownStack(trace.GoID(r.id), r.stk))
-	}
-	if flags&packEvStk != 0 {
-		b = binary.AppendUvarint(b, p.stack(r.evStk))
-	}
-	if flags&packBy != 0 {
-		b = binary.AppendUvarint(b, uint64(r.by))
-	}
-	if flags&packProc != 0 {
-		b = binary.AppendUvarint(b, uint64(r.proc))
-	}
-	if flags&packReason != 0 {
-		b = binary.AppendUvarint(b, p.reason(r.reason))
-	}
-	if flags&packPos != 0 {
-		b = binary.AppendUvarint(b, uint64(r.pos))
-	}
-	if flags&packClock != 0 {
 		c.clocks = append(c.clocks, r.clock)
 	}
-	c.data = b
+	b[n+1] = flags
+	c.data = b[:i]
 	c.n++
 }
 
@@ -200,7 +195,12 @@ func (u *unpacker) unpack(c *traceChunk, b []byte, r *traceRec) ([]byte, error) 
 	}
 	head, flags := b[0], b[1]
 	b = b[2:]
-	*r = traceRec{kind: recKind(head >> 6), from: head >> 3 & 7, to: head & 7, by: trace.NoGoroutine, proc: trace.NoProc}
+	// Every field is set, absent ones to their zero (a composite literal
+	// would zero a temporary and copy it, on every record).
+	r.kind, r.from, r.to = recKind(head>>6), head>>3&7, head&7
+	r.skip, r.by, r.proc = 0, trace.NoGoroutine, trace.NoProc
+	r.stk, r.evStk, r.reason = trace.NoStack, trace.NoStack, ""
+	r.pos, r.clock = 0, nil
 	var v uint64
 	v, b = uvarintField(b)
 	u.last += trace.Time(v)

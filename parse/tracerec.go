@@ -58,7 +58,29 @@ func (rc *recorder) record(ev *trace.Event, r *traceRec) bool {
 		st := e.StateTransition()
 		switch st.Resource.Kind {
 		case trace.ResourceGoroutine:
-			return rc.goroutine(&e, &st, r)
+			// Most events: recorded here rather than in a call of
+			// their own.
+			from, to := st.Goroutine()
+			if to == trace.GoUndetermined {
+				break // tells the summary nothing
+			}
+			r.t, r.kind, r.from, r.to, r.skip = rc.last, recGo, uint8(from), uint8(to), rc.skip
+			rc.skip = 0
+			r.id, r.stk, r.reason = int64(st.Resource.Goroutine()), st.Stack, ""
+			r.by, r.proc, r.evStk = trace.NoGoroutine, trace.NoProc, trace.NoStack
+			r.pos, r.clock = 0, nil
+			switch {
+			case to == trace.GoWaiting:
+				r.reason = st.Reason
+			case to == trace.GoSyscall:
+				r.proc = e.Proc()
+			}
+			// The event's goroutine and stack are the creator's in a
+			// creation and the unblocker's in a wake-up.
+			if from == trace.GoNotExist || to == trace.GoRunnable {
+				r.by, r.evStk = e.Goroutine(), e.Stack()
+			}
+			return true
 		case trace.ResourceProc:
 			return rc.proc(&e, &st, r)
 		}
@@ -86,32 +108,6 @@ func (rc *recorder) start(r *traceRec, kind recKind, from, to uint8) {
 	r.stk, r.evStk, r.reason = trace.NoStack, trace.NoStack, ""
 	r.pos, r.clock = 0, nil
 	rc.skip = 0
-}
-
-// goroutine records a goroutine transition. A transition to
-// GoUndetermined tells the summary nothing.
-func (rc *recorder) goroutine(ev *trace.Event, st *trace.StateTransition, r *traceRec) bool {
-	from, to := st.Goroutine()
-	if to == trace.GoUndetermined {
-		rc.skip++
-		return false
-	}
-	rc.start(r, recGo, uint8(from), uint8(to))
-	r.id = int64(st.Resource.Goroutine())
-	r.stk = st.Stack
-	switch {
-	case to == trace.GoWaiting:
-		r.reason = st.Reason
-	case to == trace.GoSyscall:
-		r.proc = ev.Proc()
-	}
-	// The event's goroutine and stack are the creator's in a creation and
-	// the unblocker's in a wake-up.
-	if from == trace.GoNotExist || to == trace.GoRunnable {
-		r.by = ev.Goroutine()
-		r.evStk = ev.Stack()
-	}
-	return true
 }
 
 // proc records a P transition.

@@ -128,7 +128,7 @@ type traceParallel struct {
 	tail bool
 
 	next atomic.Int64 // the next generation to decode
-	free chan []byte  // packed-record buffers to reuse
+	free chan []packSlot // packed-record buffers to reuse
 }
 
 func newTraceParallel(name string, f io.ReaderAt, size int64, head []byte, minor int, lay traceLayout, workers int) *traceParallel {
@@ -139,13 +139,21 @@ func newTraceParallel(name string, f io.ReaderAt, size int64, head []byte, minor
 		// the break may sit in the batch that ends the last whole one.
 		p.stop, p.tail = len(lay.gens)-1, true
 	}
-	p.free = make(chan []byte, 4*workers)
+	// Room to keep every buffer that can be in flight, so that after the
+	// first generations decoders allocate none: fresh buffers would make
+	// the collector run often, and while it runs every pointer write of
+	// the trace reader pays a write barrier.
+	most := 0
+	for k := range p.stop {
+		most = max(most, p.chunksFor(k))
+	}
+	p.free = make(chan []packSlot, (workers+2)*most)
 	return p
 }
 
-// traceChunkBytes is the size of packed records at which a decoder hands a
-// chunk over.
-const traceChunkBytes = 256 << 10
+// traceChunkSlots is the number of packed slots at which a decoder hands a
+// chunk over (384 KiB).
+const traceChunkSlots = 16 << 10
 
 // genOut is what a decoder hands over for one generation: chunks, then on
 // close the trailing events that made no record, and what failed.
@@ -192,12 +200,12 @@ func (p *traceParallel) read(ctx context.Context) ([]*Snapshot, error) {
 }
 
 // chunksFor is the room a generation's channel has: enough for all its
-// chunks, packed records taking up to about three times the bytes their
-// events took in the file, so that a decoder ahead of the summary need
-// not wait.
+// chunks (an event takes 2 bytes of the file at the least, a record at
+// most two slots), so that a decoder ahead of the summary need not wait,
+// up to 1 GiB of them.
 func (p *traceParallel) chunksFor(k int) int {
 	g := p.lay.gens[k]
-	return int(min((g.end-g.start)*3/traceChunkBytes+2, 4096))
+	return int(min((g.end-g.start)/traceChunkSlots+2, 2730))
 }
 
 // decoder decodes generations in order of the slots it gets.
@@ -222,18 +230,18 @@ func (p *traceParallel) decode(ctx context.Context, k int, out *genOut) {
 	gen := p.lay.gens[k]
 	src := &traceSource{ctx: ctx, r: io.MultiReader(bytes.NewReader(p.head), io.NewSectionReader(p.f, gen.start, gen.end-gen.start))}
 	pk := newPacker()
-	pk.chunk = p.newChunk()
+	pk.start(p.newChunk())
 	send := func() bool {
 		select {
-		case out.chunks <- pk.chunk:
-			pk.chunk = p.newChunk()
+		case out.chunks <- pk.finish():
+			pk.start(p.newChunk())
 			return true
 		case <-ctx.Done():
 			return false
 		}
 	}
 	out.skip, out.last, out.err = p.decodeEvents(ctx, k, bufio.NewReaderSize(src, traceBufferSize), pk, send)
-	if pk.chunk.n > 0 && out.err == nil {
+	if pk.n > 0 && out.err == nil {
 		send()
 	}
 }
@@ -285,7 +293,7 @@ func (p *traceParallel) decodeEvents(ctx context.Context, k int, r io.Reader, pk
 			return 0, 0, fmt.Errorf("generation %d read alone has events outside it: %w", k, errTraceFallback)
 		}
 		pk.pack(&rec)
-		if len(pk.chunk.data) >= traceChunkBytes && !send() {
+		if pk.n >= traceChunkSlots && !send() {
 			return 0, 0, ctx.Err()
 		}
 	}
@@ -303,9 +311,9 @@ func (p *traceParallel) decodeEvents(ctx context.Context, k int, r io.Reader, pk
 func (p *traceParallel) newChunk() *traceChunk {
 	select {
 	case b := <-p.free:
-		return &traceChunk{data: b[:0]}
+		return &traceChunk{slots: b[:0]}
 	default:
-		return &traceChunk{data: make([]byte, 0, traceChunkBytes+64)}
+		return &traceChunk{slots: make([]packSlot, 0, traceChunkSlots+2)}
 	}
 }
 
@@ -341,10 +349,10 @@ func (p *traceParallel) summariseGen(ctx context.Context, r *traceRead, k int, o
 			break
 		}
 		u.next()
-		for b := c.data; len(b) > 0; {
-			var err error
-			if b, err = u.unpack(c, b, &rec); err != nil {
-				return fmt.Errorf("generation %d: %w: %w", k, err, errTraceFallback)
+		for i := 0; i < len(c.slots); {
+			var ok bool
+			if i, ok = u.unpack(c, c.slots, i, &rec); !ok {
+				return fmt.Errorf("generation %d: %w: %w", k, errPacked, errTraceFallback)
 			}
 			if k > 0 && rec.kind == recGo && rec.from == uint8(trace.GoUndetermined) && !r.sum.agrees(&rec) {
 				return fmt.Errorf("generation %d: goroutine %d's status disagrees with the generation before: %w", k, rec.id, errTraceFallback)
@@ -352,7 +360,7 @@ func (p *traceParallel) summariseGen(ctx context.Context, r *traceRead, k int, o
 			r.sum.restamp(&rec)
 			r.sum.record(&rec)
 		}
-		p.recycle(c.data)
+		p.recycle(c.slots)
 	}
 	if out.err != nil {
 		if errors.Is(out.err, context.Canceled) || errors.Is(out.err, context.DeadlineExceeded) {
@@ -365,7 +373,7 @@ func (p *traceParallel) summariseGen(ctx context.Context, r *traceRead, k int, o
 }
 
 // recycle keeps a packed-record buffer for a decoder to reuse.
-func (p *traceParallel) recycle(b []byte) {
+func (p *traceParallel) recycle(b []packSlot) {
 	select {
 	case p.free <- b:
 	default:

@@ -73,8 +73,8 @@ func TestPackRecords(t *testing.T) {
 		{"block", []traceRec{with(func(r *traceRec) { r.to, r.stk, r.reason = 4, stk[1], "chan receive" }), with(func(r *traceRec) { r.reason = "sync" }), with(func(r *traceRec) { r.reason = "chan receive" })}, false},
 		{"create", []traceRec{with(func(r *traceRec) { r.from, r.to, r.stk, r.evStk, r.by = 1, 2, stk[2], stk[0], 3 })}, false},
 		{"wake-up by no goroutine", []traceRec{with(func(r *traceRec) { r.from, r.to, r.by = 4, 2, trace.NoGoroutine })}, false},
-		{"sync", []traceRec{with(func(r *traceRec) { r.kind, r.id, r.pos, r.clock = recSync, 0, 1 << 40, clock })}, false},
-		{"gomaxprocs", []traceRec{with(func(r *traceRec) { r.kind, r.id = recGOMAXPROCS, 1 << 20 })}, false},
+		{"sync", []traceRec{with(func(r *traceRec) { r.kind, r.id, r.pos, r.clock = recSync, 0, 1<<40, clock })}, false},
+		{"gomaxprocs", []traceRec{with(func(r *traceRec) { r.kind, r.id = recGOMAXPROCS, 1<<20 })}, false},
 		{"P", []traceRec{with(func(r *traceRec) { r.kind, r.from, r.to, r.proc = recProc, 1, 2, 0 })}, false},
 		{"wide", []traceRec{with(func(r *traceRec) {
 			r.id, r.skip, r.proc, r.by, r.t = 1<<39+5, math.MaxUint32, 1<<38, math.MaxInt64, math.MaxInt64

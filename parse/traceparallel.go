@@ -127,7 +127,7 @@ type traceParallel struct {
 	stop int
 	tail bool
 
-	next atomic.Int64 // the next generation to decode
+	next atomic.Int64    // the next generation to decode
 	free chan []packSlot // packed-record buffers to reuse
 }
 

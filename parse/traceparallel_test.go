@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -432,4 +433,58 @@ func FuzzReadTraceParallel(f *testing.F) {
 			t.Fatalf("parallel read differs from the sequential one: %s", d)
 		}
 	})
+}
+
+// cancellingReaderAt cancels a context once a decoder's read (not the
+// walk over batch headers, which reads a few bytes at a time) reaches past
+// at.
+type cancellingReaderAt struct {
+	r      *bytes.Reader
+	at     int64
+	cancel context.CancelFunc
+}
+
+func (c *cancellingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) > traceBatchHeaderMax && off+int64(len(p)) > c.at {
+		c.cancel()
+	}
+	return c.r.ReadAt(p, off)
+}
+
+// TestReadTraceParallelCancel cancels parallel reads before they start and
+// while decoders read: the read returns the context's error naming the
+// input, and no goroutine it started outlives it.
+func TestReadTraceParallelCancel(t *testing.T) {
+	for path, data := range multiGenTraces(t) {
+		for _, at := range []int64{0, int64(len(data)) / 3, int64(len(data)) * 2 / 3} {
+			t.Run(fmt.Sprintf("%s@%d", filepath.Base(path), at), func(t *testing.T) {
+				before := runtime.NumGoroutine()
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				r := &cancellingReaderAt{r: bytes.NewReader(data), at: at, cancel: cancel}
+				if at == 0 {
+					cancel()
+				}
+				ran := false
+				cfg := traceSplit{workers: 3, onParallel: func() { ran = true }}
+				_, err := readTraceSplit(ctx, "c.trace", r, int64(len(data)), Options{}, cfg)
+				var ie *InputError
+				if !errors.Is(err, context.Canceled) || !errors.As(err, &ie) || ie.Name != "c.trace" {
+					t.Fatalf("err = %v, want context.Canceled naming c.trace (parallel %v)", err, ran)
+				}
+				if ran != (at > 0) {
+					t.Errorf("decoders ran: %v", ran)
+				}
+				// Goroutines that exited may take a moment to be gone from
+				// the count; ours must not be waiting on anything.
+				deadline := time.Now().Add(2 * time.Second)
+				for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				if n := runtime.NumGoroutine(); n > before {
+					t.Errorf("%d goroutines before, %d after", before, n)
+				}
+			})
+		}
+	}
 }

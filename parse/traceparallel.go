@@ -273,6 +273,12 @@ func (p *traceParallel) decodeEvents(ctx context.Context, k int, r io.Reader, pk
 		}
 		before := rc.last
 		if !rc.record(&ev, &rec) {
+			if rc.bad > 0 && k > 0 {
+				// One reader of the whole trace refuses a bad status
+				// after the first generation; this one cannot tell
+				// whether the goroutine was bad before.
+				return 0, 0, fmt.Errorf("generation %d: a goroutine status is bad: %w", k, errTraceFallback)
+			}
 			continue
 		}
 		if rec.kind == recSync {

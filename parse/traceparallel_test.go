@@ -488,3 +488,80 @@ func TestReadTraceParallelCancel(t *testing.T) {
 		}
 	}
 }
+
+// damageSeeds are the Go 1.22+ traces of several generations a damage
+// fuzzer patches: small enough to read many times a second.
+func damageSeeds(tb testing.TB) [][]byte {
+	var out [][]byte
+	for _, b := range smallTraces(tb, 64<<10) {
+		minor, ok := traceVersion(b)
+		if !ok || minor < 22 || !traceFormatRead(minor) {
+			continue
+		}
+		if lay, err := walkTrace(context.Background(), bytes.NewReader(b), int64(len(b)), minor); err == nil && len(lay.gens) >= 2 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// FuzzReadTraceParallelDamage patches a real multi-generation trace (seed
+// picks it, at where, patch what) and reads it both ways: arbitrary bytes
+// mostly break a trace at its header, but a patch inside a trace of
+// several generations reaches the decoders, the cross-generation checks
+// and the fallbacks. The results are the same, save where the sequential
+// read found the trace inconsistent across generations (lostCheck).
+func FuzzReadTraceParallelDamage(f *testing.F) {
+	seeds := damageSeeds(f)
+	if len(seeds) == 0 {
+		f.Skip("no small multi-generation traces (fixtures or corpus)")
+	}
+	for i, b := range seeds {
+		f.Add(uint8(i), uint32(len(b)/2), []byte{0x01})
+		f.Add(uint8(i), uint32(traceHeaderSize), []byte{0xff, 0x00})
+		f.Add(uint8(i), uint32(len(b)-1), []byte{})
+	}
+	f.Fuzz(func(t *testing.T, seed uint8, at uint32, patch []byte) {
+		data := slices.Clone(seeds[int(seed)%len(seeds)])
+		if len(patch) == 0 {
+			data = data[:int(at)%len(data)] // a cut
+		} else {
+			pos := traceHeaderSize + int(at)%max(len(data)-traceHeaderSize, 1)
+			data = append(data[:pos], append(slices.Clone(patch), data[min(pos+len(patch), len(data)):]...)...)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r := readBothWays(ctx, "fuzz.trace", data, 2)
+		noPanicOfOurs(t, r.seqErr)
+		noPanicOfOurs(t, r.parErr)
+		for _, err := range r.fallbacks {
+			noPanicOfOurs(t, err)
+		}
+		if d := r.diff(); d != "" && !r.lostCheck() {
+			t.Fatalf("parallel read differs from the sequential one: %s", d)
+		}
+	})
+}
+
+// TestReadTraceParallelBadStatus is a case the damage fuzzer found: a
+// patch turns a goroutine's status in the second generation into the
+// runtime's "bad" one. One reader of the whole trace refuses it
+// (inconsistent status); the recorder drops such a transition, so the
+// parallel reader must give way rather than read on.
+func TestReadTraceParallelBadStatus(t *testing.T) {
+	path := filepath.Join(traceCorpusDir(t), "golang-go-testdata", "v2-binary-reencoded", "go122-task-across-generations.trace")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch := []byte{0xc2, 0x8d, 0x92, 0xe7}
+	bad := append(slices.Clone(data[:105]), append(patch, data[105+len(patch):]...)...)
+	r := readBothWays(context.Background(), "bad.trace", bad, 2)
+	r.check(t)
+	if len(r.seq) != 1 || len(r.seq[0].Warnings) != 1 || !strings.Contains(r.seq[0].Warnings[0].Message, "inconsistent status for goroutine 1") {
+		t.Fatalf("sequential read: %v %v, want a warning of an inconsistent status", r.seq, r.seqErr)
+	}
+	if !r.parallel || len(r.fallbacks) != 1 {
+		t.Errorf("parallel %v, fallbacks %v; want one", r.parallel, r.fallbacks)
+	}
+}

@@ -44,6 +44,9 @@ type traceRec struct {
 type recorder struct {
 	skip uint32     // events since the last record
 	last trace.Time // time of the latest event
+	// bad counts the goroutine transitions to GoUndetermined (a status
+	// the runtime calls bad), which make no record.
+	bad int
 }
 
 // record fills r from ev and reports whether the summary needs it; when it
@@ -62,6 +65,7 @@ func (rc *recorder) record(ev *trace.Event, r *traceRec) bool {
 			// their own.
 			from, to := st.Goroutine()
 			if to == trace.GoUndetermined {
+				rc.bad++
 				break // tells the summary nothing
 			}
 			r.t, r.kind, r.from, r.to, r.skip = rc.last, recGo, uint8(from), uint8(to), rc.skip

@@ -91,6 +91,13 @@ func newPacker() *packer {
 	return &packer{stacks: make(map[trace.Stack]uint32)}
 }
 
+// reset readies the packer for another generation.
+func (p *packer) reset() {
+	clear(p.stacks)
+	clear(p.recent[:])
+	p.reasons = p.reasons[:0]
+}
+
 // start makes c, empty, the chunk to pack into.
 func (p *packer) start(c *traceChunk) {
 	p.chunk, p.buf, p.n = c, c.slots[:cap(c.slots)], 0

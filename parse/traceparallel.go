@@ -210,6 +210,7 @@ func (p *traceParallel) chunksFor(k int) int {
 
 // decoder decodes generations in order of the slots it gets.
 func (p *traceParallel) decoder(ctx context.Context, outs []*genOut, slots chan struct{}) {
+	pk := newPacker() // reused: its tables are as large as the largest generation needs
 	for {
 		select {
 		case slots <- struct{}{}:
@@ -220,21 +221,21 @@ func (p *traceParallel) decoder(ctx context.Context, outs []*genOut, slots chan 
 		if k >= p.stop {
 			return
 		}
-		p.decode(ctx, k, outs[k])
+		p.decode(ctx, k, outs[k], pk)
 	}
 }
 
 // decode reads generation k alone and hands its records over in chunks.
-func (p *traceParallel) decode(ctx context.Context, k int, out *genOut) {
+func (p *traceParallel) decode(ctx context.Context, k int, out *genOut, pk *packer) {
 	defer close(out.chunks)
 	gen := p.lay.gens[k]
 	src := &traceSource{ctx: ctx, r: io.MultiReader(bytes.NewReader(p.head), io.NewSectionReader(p.f, gen.start, gen.end-gen.start))}
-	pk := newPacker()
-	pk.start(p.newChunk())
+	pk.reset()
+	pk.start(p.newChunk(gen))
 	send := func() bool {
 		select {
 		case out.chunks <- pk.finish():
-			pk.start(p.newChunk())
+			pk.start(p.newChunk(gen))
 			return true
 		case <-ctx.Done():
 			return false
@@ -312,14 +313,15 @@ func (p *traceParallel) decodeEvents(ctx context.Context, k int, r io.Reader, pk
 	return skip, last, nil
 }
 
-// newChunk returns an empty chunk, reusing a buffer the summary is done
-// with when there is one.
-func (p *traceParallel) newChunk() *traceChunk {
+// newChunk returns an empty chunk for generation g, reusing a buffer the
+// summary is done with when there is one; a new one is no larger than the
+// generation needs (an event takes two bytes of it at the least).
+func (p *traceParallel) newChunk(g traceGen) *traceChunk {
 	select {
 	case b := <-p.free:
 		return &traceChunk{slots: b[:0]}
 	default:
-		return &traceChunk{slots: make([]packSlot, 0, traceChunkSlots+2)}
+		return &traceChunk{slots: make([]packSlot, 0, min(traceChunkSlots, (g.end-g.start)+2)+2)}
 	}
 }
 

@@ -226,7 +226,7 @@ func valueOf(v reflect.Value) any {
 
 // multiGenTraces returns the cases with at least three generations, the
 // ones where parallel reading, cuts and corruption matter.
-func multiGenTraces(t *testing.T) map[string][]byte {
+func multiGenTraces(t testing.TB) map[string][]byte {
 	out := map[string][]byte{}
 	for _, path := range parallelTraceCases(t) {
 		data, err := os.ReadFile(path)

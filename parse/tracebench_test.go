@@ -195,7 +195,7 @@ func BenchmarkReadTraceWays(b *testing.B) {
 				for b.Loop() {
 					way.read(b, path)
 				}
-				b.ReportMetric((processCPUTime() - cpu).Seconds()/float64(b.N), "cpu-s/op")
+				b.ReportMetric((processCPUTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 				b.ReportMetric(peak.doneMiB(), "peak-heap-MiB")
 			})
 		}

@@ -131,11 +131,10 @@ type dumpSource struct {
 	data []byte
 }
 
-// all returns a reader of the whole input.
+// all returns a reader of the whole input, for Read. It reads the file,
+// not the mapping: Read copies what it reads anyway, and the mapping's
+// pages would all stay resident.
 func (s *dumpSource) all(size int64) io.Reader {
-	if s.data != nil {
-		return bytes.NewReader(s.data)
-	}
 	return io.NewSectionReader(s.f, 0, size)
 }
 

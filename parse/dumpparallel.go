@@ -151,12 +151,11 @@ func (s *dumpSource) lines(name string, start, end int64, max int, buf []byte) *
 	return lr
 }
 
-// window returns up to n bytes of the input from off: the mapping itself,
-// or a copy read from the file.
+// window returns a copy of up to n bytes of the input from off, read from
+// the file even when it is mapped: touching one byte of a mapping maps
+// the page cache's whole folio (2 MiB here), which would stay resident
+// until its chunk is read.
 func (s *dumpSource) window(off, n int64) ([]byte, error) {
-	if s.data != nil {
-		return s.data[min(off, int64(len(s.data))):min(off+n, int64(len(s.data)))], nil
-	}
 	b := make([]byte, n)
 	m, err := s.f.ReadAt(b, off)
 	if err != nil && err != io.EOF {

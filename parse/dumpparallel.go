@@ -83,11 +83,11 @@ func readDumpAt(ctx context.Context, name string, f *os.File, size int64, opts O
 					Err: errors.New("the file changed while it was read (cut shorter?): reading it faulted")}
 			}
 		}()
-		if opts.onMapped != nil {
-			opts.onMapped()
-		}
 	}
 	bounds := dumpBoundaries(src, size, opts)
+	if opts.onMapped != nil && src.data != nil {
+		opts.onMapped()
+	}
 	if len(bounds) < 4 {
 		// Too few places to cut: read it in order.
 		return Read(ctx, name, src.all(size), opts)

@@ -75,8 +75,8 @@ type Options struct {
 	// the workers, so that tests can count on each being adopted if it
 	// can be.
 	workersOnly bool
-	// onMapped, when set, runs once a file is mapped, before it is read:
-	// tests change the file there.
+	// onMapped, when set, runs once a file is mapped and cut into chunks,
+	// before they are read: tests change the file there.
 	onMapped func()
 }
 

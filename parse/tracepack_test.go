@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/exp/trace"
 )
@@ -112,5 +113,12 @@ func TestPackRecords(t *testing.T) {
 				t.Fatal("nothing refused")
 			}
 		})
+	}
+}
+
+// TestPackSlotSize guards the size the hand-off's memory bound counts on.
+func TestPackSlotSize(t *testing.T) {
+	if n := unsafe.Sizeof(packSlot{}); n != 24 {
+		t.Errorf("packSlot is %d bytes, want 24", n)
 	}
 }

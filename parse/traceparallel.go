@@ -201,11 +201,13 @@ func (p *traceParallel) read(ctx context.Context) ([]*Snapshot, error) {
 
 // chunksFor is the room a generation's channel has: enough for all its
 // chunks (an event takes 2 bytes of the file at the least, a record at
-// most two slots), so that a decoder ahead of the summary need not wait,
-// up to 1 GiB of them.
+// most two slots), so that a decoder ahead of the summary need not wait;
+// but no more than 256 MiB of them, past which a decoder ahead waits: a
+// generation of ~50 MB or more is then read partly in step with the
+// summary rather than wholly ahead of it, and memory stays bounded.
 func (p *traceParallel) chunksFor(k int) int {
 	g := p.lay.gens[k]
-	return int(min((g.end-g.start)/traceChunkSlots+2, 2730))
+	return int(min((g.end-g.start)/traceChunkSlots+2, (256<<20)/(traceChunkSlots*24)))
 }
 
 // decoder decodes generations in order of the slots it gets.

@@ -103,8 +103,10 @@ func readTraceSplit(ctx context.Context, name string, f io.ReaderAt, size int64,
 //     within a reader: the summary restamps records (summarizer.restamp).
 //
 // What is lost is the rest of the one reader's checks across generations
-// (P statuses, the threads of goroutines in system calls, tasks): a trace
-// that breaks only those reads without the error a sequential read gives.
+// (P statuses, the threads of goroutines in system calls, sequence numbers
+// carried over, tasks): a trace that breaks only those reads without the
+// error a sequential read gives. (A goroutine status the runtime calls bad
+// after the first generation, which makes no record, gives way instead.)
 //
 // A trace whose framing breaks (cut, or malformed batch headers) is read in
 // parallel up to two generations before the break; a sequential reader of

@@ -1,5 +1,5 @@
 // Command tracegen writes a large execution trace of a real Go runtime, for
-// benchmarks such as internal/cmd/tracecompare: for -d it runs a busy mix
+// benchmarks such as bench/cmd/compare: for -d it runs a busy mix
 // of goroutines exchanging work over channels, contending on mutexes,
 // making syscalls (pipe writes and reads), sleeping and allocating (so the
 // GC runs often), all under runtime/trace.Start.

@@ -82,15 +82,17 @@ func (r traceReads) diff() string {
 	return firstDiff(reflect.ValueOf(r.seq), reflect.ValueOf(r.par), "snapshots")
 }
 
-// badStackNumber is the stack x/exp/trace names when a generation holds
-// several bad ones: it picks one as a map's iteration does, so two reads
-// of the same input may name different stacks with the same fault.
-var badStackNumber = regexp.MustCompile(`for stack [0-9]+`)
+// badStackNumber is the fault x/exp/trace names when a generation holds
+// several bad stacks (generation.go, validateStackStrings): it checks them
+// in a map's order and names the first bad frame it meets, an unknown PC
+// or a missing function or file name, so two reads of the same input may
+// name different stacks and faults.
+var badStackNumber = regexp.MustCompile(`found (unknown pc [0-9a-f]+|invalid (func|file) string ID [0-9]+) for stack [0-9]+`)
 
 // sameBadStack makes errors that differ only in which bad stack they name
 // compare equal.
 func sameBadStack(msg string) string {
-	return badStackNumber.ReplaceAllLiteralString(msg, "for stack N")
+	return badStackNumber.ReplaceAllLiteralString(msg, "found a bad frame for stack N")
 }
 
 // check fails t unless both reads gave the same snapshots or the same

@@ -125,6 +125,9 @@ var crossGenerationChecks = []string{
 // the parallel one does not make: the parallel one then read on, without
 // an error, over at least as many generations.
 func (r traceReads) lostCheck() bool {
+	if r.onlyReasonDiffers() {
+		return true
+	}
 	if r.parErr != nil || len(r.par) != 1 || len(r.par[0].Warnings) != 0 {
 		return false
 	}
@@ -143,6 +146,34 @@ func (r traceReads) lostCheck() bool {
 		}
 	}
 	return false
+}
+
+// corruptReason is the reason a corruption warning gives for where the
+// trace breaks.
+var corruptReason = regexp.MustCompile(`(is corrupt at or before byte [0-9]+) \(.*?\); kept`)
+
+// onlyReasonDiffers reports whether both reads kept the same and warned
+// of the same break, giving different reasons for it. A parallel read
+// re-reads the generations from the one before the break sequentially,
+// without the state of those before it: in a generation broken in more
+// than one way, which fault x/exp/trace meets first can depend on that
+// state (a P it knows of or not), though the bytes kept and lost are the
+// same.
+func (r traceReads) onlyReasonDiffers() bool {
+	if r.seqErr != nil || r.parErr != nil || len(r.seq) != 1 || len(r.par) != 1 ||
+		len(r.seq[0].Warnings) != 1 || len(r.par[0].Warnings) != 1 {
+		return false
+	}
+	same := func(snap *Snapshot) *Snapshot {
+		c := *snap
+		w := c.Warnings[0]
+		w.Message = corruptReason.ReplaceAllString(w.Message, "$1 (reason); kept")
+		c.Warnings = []Warning{w}
+		return &c
+	}
+	seq, par := same(r.seq[0]), same(r.par[0])
+	return r.seq[0].Warnings[0].Message != r.par[0].Warnings[0].Message &&
+		firstDiff(reflect.ValueOf(seq), reflect.ValueOf(par), "snapshot") == ""
 }
 
 // checkCorrupt is check for a corrupted trace: the reads may differ where
@@ -620,5 +651,31 @@ func TestChunksForRoom(t *testing.T) {
 				t.Errorf("room %d MiB, want %d to %d MiB", room>>20, tc.min>>20, tc.max>>20)
 			}
 		})
+	}
+}
+
+// TestOnlyReasonDiffers checks the comparison lets two reads differ in the
+// reason for a break and in nothing else.
+func TestOnlyReasonDiffers(t *testing.T) {
+	snap := func(msg string, gens int) []*Snapshot {
+		return []*Snapshot{{Warnings: []Warning{{Message: msg}}, Timeline: &Timeline{Generations: gens}}}
+	}
+	const a = "execution trace, go 1.25 format is corrupt at or before byte 191 (found event without a timestamp: type=1); kept 2 complete generation(s)"
+	const b = "execution trace, go 1.25 format is corrupt at or before byte 191 (event ProcStop for proc (-1) that doesn't exist); kept 2 complete generation(s)"
+	const other = "execution trace, go 1.25 format is corrupt at or before byte 177 (event ProcStop for proc (-1) that doesn't exist); kept 2 complete generation(s)"
+	for _, tc := range []struct {
+		name string
+		r    traceReads
+		want bool
+	}{
+		{"reasons differ", traceReads{seq: snap(a, 2), par: snap(b, 2)}, true},
+		{"same", traceReads{seq: snap(a, 2), par: snap(a, 2)}, false},
+		{"break elsewhere", traceReads{seq: snap(a, 2), par: snap(other, 2)}, false},
+		{"kept differs", traceReads{seq: snap(a, 2), par: snap(b, 3)}, false},
+		{"error", traceReads{seq: snap(a, 2), parErr: errors.New("x")}, false},
+	} {
+		if got := tc.r.onlyReasonDiffers(); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

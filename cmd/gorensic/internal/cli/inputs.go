@@ -120,6 +120,7 @@ func (r *inputReader) readPath(ctx context.Context, path string) {
 
 func (r *inputReader) readFile(ctx context.Context, path string, inDir bool) {
 	r.read(ctx, path, inDir, func() ([]*parse.Snapshot, error) {
+		defer gcForInput(path, os.LookupEnv)()
 		return parse.ReadFile(ctx, path, r.opts.parseOptions())
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,6 +24,7 @@ type config struct {
 	skip        map[string]bool // contender keys, kinds and "slow"
 	toolTimeout time.Duration
 	memFloor    int64
+	runs        int // runs of each contender but the slow ones; the row has the median
 }
 
 // skips says whether -skip leaves c out.
@@ -40,6 +42,7 @@ type result struct {
 	counts  counts
 	skipped string // why it did not run
 	failed  string // why it did not finish
+	runs    int    // runs measured: wall is their median, rss their largest
 }
 
 // measured says whether the row has figures: it finished, or it was killed
@@ -56,6 +59,7 @@ type report struct {
 	loadBefore, loadAfter string
 	memBefore             int64
 	gorensicVersion       string
+	runs                  int // -runs
 }
 
 // compare runs every selected contender on the files of cfg, one child
@@ -63,7 +67,7 @@ type report struct {
 // (an interrupt, an input it could not make) the report still holds the
 // rows measured before it: a long run's work is not thrown away.
 func compare(ctx context.Context, cfg config, log io.Writer) (*report, error) {
-	rep := &report{start: time.Now(), loadBefore: loadAverage()}
+	rep := &report{start: time.Now(), loadBefore: loadAverage(), runs: cfg.runs}
 	rep.memBefore, _ = memAvailable()
 	tmp, err := os.MkdirTemp("", "gorensic-compare-")
 	if err != nil {
@@ -178,33 +182,63 @@ func (r runner) one(ctx context.Context, c contender, path string, size int64) (
 		res.skipped = why
 		return res, nil
 	}
-	cmd, capture, err := r.command(c, path)
-	if err != nil {
-		res.failed = err.Error()
-		return res, nil
-	}
-	if capture != nil {
-		defer capture.Close()
-	}
 	lim := limits{memFloor: r.cfg.memFloor}
 	if c.limited {
 		lim.timeout = r.cfg.toolTimeout
 	}
-	res.outcome, err = measure(ctx, cmd, lim)
-	if err != nil {
-		return res, err
+	runs := max(r.cfg.runs, 1)
+	if c.slow {
+		runs = 1
 	}
-	if res.killed != "" {
-		return res, nil
+	var walls []time.Duration
+	var peak int64
+	for i := range runs {
+		o, counts, failed, err := r.run(ctx, c, path, lim)
+		if err != nil {
+			return res, err
+		}
+		res.outcome, res.counts, res.failed = o, counts, failed
+		if o.killed != "" || failed != "" {
+			return res, nil // a failed or killed run is the row
+		}
+		walls = append(walls, o.wall)
+		peak = max(peak, o.rss)
+		if i == 0 && o.wall > repeatUnder {
+			break // long enough that one run's noise matters little
+		}
 	}
-	if res.exit != 0 && !(res.exit == 1 && c.exit1OK) {
-		res.failed = fmt.Sprintf("exit %d: %s", res.exit, lastLine(res.stderr))
-		return res, nil
-	}
-	if res.counts, err = r.counts(c, cmd, capture); err != nil {
-		res.failed = err.Error()
-	}
+	res.runs = len(walls)
+	slices.Sort(walls)
+	res.wall, res.rss = walls[len(walls)/2], peak
 	return res, nil
+}
+
+// repeatUnder is the wall time below which a contender runs -runs times:
+// the short runs are the ones one scheduling hiccup or collection moves
+// by a third.
+const repeatUnder = 20 * time.Second
+
+// run runs c on path once. Its error stops the run; failed says why the
+// contender's run failed.
+func (r runner) run(ctx context.Context, c contender, path string, lim limits) (o outcome, cs counts, failed string, err error) {
+	cmd, capture, err := r.command(c, path)
+	if err != nil {
+		return o, cs, err.Error(), nil
+	}
+	if capture != nil {
+		defer capture.Close()
+	}
+	o, err = measure(ctx, cmd, lim)
+	if err != nil || o.killed != "" {
+		return o, cs, "", err
+	}
+	if o.exit != 0 && !(o.exit == 1 && c.exit1OK) {
+		return o, cs, fmt.Sprintf("exit %d: %s", o.exit, lastLine(o.stderr)), nil
+	}
+	if cs, err = r.counts(c, cmd, capture); err != nil {
+		return o, cs, err.Error(), nil
+	}
+	return o, cs, "", nil
 }
 
 // tooBig says why c is skipped on a file of size bytes: its estimated

@@ -40,6 +40,7 @@ func TestCompareEndToEnd(t *testing.T) {
 		skip:        map[string]bool{},
 		toolTimeout: 2 * time.Minute,
 		memFloor:    256 << 20,
+		runs:        2,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -63,6 +64,9 @@ func TestCompareEndToEnd(t *testing.T) {
 		}
 		if !r.measured() || r.killed != "" || r.wall <= 0 || r.rss <= 0 {
 			t.Errorf("%s on %s did not run to its end: %+v", c.key, r.file, r)
+		}
+		if want := map[bool]int{false: 2, true: 1}[c.slow]; r.runs != want {
+			t.Errorf("%s on %s ran %d times, want %d", c.key, r.file, r.runs, want)
 		}
 		if r.counts == (counts{}) && c.decode == nil && c.command == nil {
 			t.Errorf("%s on %s found nothing", c.key, r.file)

@@ -96,6 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	skip := fs.String("skip", "", "comma-separated rows to leave out: contender keys ("+strings.Join(contenderKeys(), ", ")+
 		"), kinds (dump, debug0, trace) or slow (panicparse and go tool trace)")
 	toolTimeout := fs.Duration("tool-timeout", 10*time.Minute, "kill go tool trace after this long (its figures then are bounds)")
+	runs := fs.Int("runs", 3, "runs of each contender that takes under 20 s (not panicparse or go tool trace): the row has the median wall time and the largest peak RSS")
 	memFloor := fs.Int("mem-floor-mib", 1024, "kill any contender when MemAvailable falls below this many MiB (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -109,6 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		gen:         traceGen{target: int64(*traceMB) * 1e6, probe: time.Second},
 		toolTimeout: *toolTimeout,
 		memFloor:    int64(*memFloor) << 20,
+		runs:        *runs,
 	}
 	var err error
 	if cfg.root, err = filepath.Abs(*root); err != nil {
@@ -125,6 +127,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		if _, err := os.Stat(cfg.trace); err != nil {
 			return config{}, fmt.Errorf("-trace: %w", err)
 		}
+	}
+	if *runs < 1 {
+		return config{}, fmt.Errorf("-runs %d: must be at least 1", *runs)
 	}
 	if *traceMB <= 0 {
 		return config{}, fmt.Errorf("-trace-mb %d: must be positive", *traceMB)

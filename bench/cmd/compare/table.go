@@ -16,7 +16,12 @@ func (rep *report) write(w io.Writer) error {
 	b.WriteString("\ngorensic speed × = the gorensic reference row's MB/s ÷ this row's (above 1: gorensic faster); ")
 	b.WriteString("gorensic memory × = its peak RSS ÷ this row's (below 1: gorensic smaller). ")
 	b.WriteString("The reference (ref) is parse+group, default, on dumps and profiles, and the full read, default, on traces. ")
-	b.WriteString("Wall time includes process start; MB/s = file bytes ÷ wall time.\n\n")
+	b.WriteString("Wall time includes process start; MB/s = file bytes ÷ wall time. ")
+	if rep.runs > 1 {
+		fmt.Fprintf(&b, "Every row but panicparse and go tool trace, when its first run took under %v, ran %d times: its wall time is their median, its peak RSS their largest.\n\n", repeatUnder, rep.runs)
+	} else {
+		b.WriteString("Every row ran once.\n\n")
+	}
 	rep.writeRatios(&b)
 	b.WriteString("\n")
 	for _, n := range rep.notes {
@@ -279,6 +284,9 @@ func mib(n int64) string {
 }
 
 func fmtWall(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%.3f s", d.Seconds())
+	}
 	if d < 10*time.Second {
 		return fmt.Sprintf("%.2f s", d.Seconds())
 	}

@@ -227,12 +227,12 @@ func sniff(head []byte) inputKind {
 	return kindText
 }
 
-// isTraceHeader reports whether head starts like a runtime execution trace:
-// "go 1.NN trace\x00\x00...".
 // IsTrace reports whether head, the first bytes of an input (16 suffice),
 // starts a runtime execution trace of any version, supported or not.
 func IsTrace(head []byte) bool { return isTraceHeader(head) }
 
+// isTraceHeader reports whether head starts like a runtime execution trace:
+// "go 1.NN trace\x00\x00...".
 func isTraceHeader(head []byte) bool {
 	return bytes.HasPrefix(head, []byte("go 1.")) && bytes.Contains(head[:min(len(head), 16)], []byte(" trace"))
 }

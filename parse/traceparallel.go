@@ -200,7 +200,7 @@ func (p *traceParallel) read(ctx context.Context) ([]*Snapshot, error) {
 			// be a check of state from the generations before, which
 			// only a reader of the whole trace has. The sequential read
 			// says what one would have kept.
-			return nil, fmt.Errorf("generation %d read after %d for its state: %w: %w", r.sum.gen.syncs-1, p.stop-1, readErr, errTraceFallback)
+			return nil, fmt.Errorf("generation %d, read after re-reading generation %d for its state: %w: %w", r.sum.gen.syncs-1, p.stop-1, readErr, errTraceFallback)
 		}
 	}
 	if err := ctx.Err(); err != nil {

@@ -946,6 +946,11 @@ func (d *dumpReader) markerLine(t []byte) bool {
 		// "..." or "...[snip]..." pasted by a user: not ours, skip it.
 		return true
 	case bytes.HasPrefix(t, []byte("[originating from goroutine ")):
+		if d.target == toRuntimeStack {
+			// Ancestors are a goroutine's, never a runtime stack's:
+			// the line is not the runtime's, skip it.
+			return true
+		}
 		d.flushAncestor()
 		rest := t[len("[originating from goroutine "):]
 		end := bytes.IndexByte(rest, ']')

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // textInputs lists every real text input the tests can find: the captured
@@ -284,5 +285,84 @@ func TestParallelDumpReadFileCut(t *testing.T) {
 	var ie *InputError
 	if !errors.As(err, &ie) || ie.Name != path || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestSizedStoreChangesNothing reads every real text input with its size
+// known, sizing the goroutine store after the first goroutines, with the
+// size right, ten times too large (room to give back) and a third too
+// small (room run out): the snapshots are those of a read without the
+// size, and no snapshot keeps much more room than it holds.
+func TestSizedStoreChangesNothing(t *testing.T) {
+	sized := 0
+	for _, path := range textInputs(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantErr := Read(context.Background(), path, bytes.NewReader(data), Options{})
+		for _, hint := range []int64{int64(len(data)), 10 * int64(len(data)), int64(len(data)) / 3} {
+			for _, probe := range []int{1, 3} {
+				opts := Options{sizeHint: hint, sizeProbe: probe}
+				got, gotErr := Read(context.Background(), path, bytes.NewReader(data), opts)
+				sameSnapshots(t, fmt.Sprintf("%s (size %d, probe %d)", path, hint, probe), want, got, wantErr, gotErr)
+				for _, s := range got {
+					if n := len(s.Goroutines); cap(s.Goroutines) > n+n/4+goroutineChunk {
+						t.Errorf("%s (size %d, probe %d): %d goroutines keep room for %d", path, hint, probe, n, cap(s.Goroutines))
+					}
+					if len(s.Goroutines) > probe {
+						sized++
+					}
+				}
+			}
+		}
+	}
+	if sized == 0 {
+		t.Error("no input had more goroutines than the probe: nothing was sized")
+	}
+}
+
+// TestReadFileSizesStore checks that ReadFile passes a regular file's
+// size to the sequential reader and that the store then holds its
+// goroutines in one slice sized up front, not copied at the end: a dump
+// of 3,000 goroutines (a hand-made repetition of one real goroutine,
+// large enough to pass the probe) allocates fewer bytes than Read does.
+func TestReadFileSizesStore(t *testing.T) {
+	var b bytes.Buffer
+	for id := 1; b.Len() < 24<<20; id++ {
+		fmt.Fprintf(&b, "goroutine %d [chan receive, %d minutes]:\nmain.worker(0xc000010000)\n\t/src/app/worker.go:42 +0x25\ncreated by main.start in goroutine 1\n\t/src/app/main.go:17 +0x3d\n\n", id, id%60)
+	}
+	path := filepath.Join(t.TempDir(), "dump.txt")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Parallelism: 1}
+	var fileSnaps, readSnaps []*Snapshot
+	measure := func(read func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		read()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	withSize := measure(func() {
+		var err error
+		if fileSnaps, err = ReadFile(context.Background(), path, opts); err != nil {
+			t.Fatal(err)
+		}
+	})
+	without := measure(func() {
+		var err error
+		if readSnaps, err = Read(context.Background(), path, bytes.NewReader(b.Bytes()), opts); err != nil {
+			t.Fatal(err)
+		}
+	})
+	sameSnapshots(t, path, readSnaps, fileSnaps, nil, nil)
+	n := len(fileSnaps[0].Goroutines)
+	record := uint64(unsafe.Sizeof(Goroutine{}))
+	// Read copies the records once more at the end; ReadFile must not.
+	if withSize+uint64(n)*record*3/4 > without {
+		t.Errorf("ReadFile allocated %d bytes, Read %d, for %d goroutines of %d bytes: the store was not sized", withSize, without, n, record)
 	}
 }

@@ -41,6 +41,9 @@ func FuzzReadDump(f *testing.F) {
 		// The frame cache must give what parsing every line gives.
 		plain, plainErr := Read(ctx, "fuzz", bytes.NewReader(data), Options{MaxLine: 4 << 10, noFrameCache: true})
 		sameSnapshots(t, "fuzz", plain, snaps, plainErr, err)
+		// So must a store sized from the first goroutine's density.
+		sized, sizedErr := Read(ctx, "fuzz", bytes.NewReader(data), Options{MaxLine: 4 << 10, sizeHint: int64(len(data)), sizeProbe: 1})
+		sameSnapshots(t, "fuzz (sized)", plain, sized, plainErr, sizedErr)
 		if err != nil {
 			return
 		}

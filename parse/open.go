@@ -62,6 +62,14 @@ type Options struct {
 	// sequentially. The result does not depend on it.
 	Parallelism int
 
+	// sizeHint is the input's size in bytes when ReadFile knows it and
+	// reads it in order: the dump reader sizes its goroutine store from
+	// the first goroutines' density rather than copying them all at the
+	// end. 0: unknown.
+	sizeHint int64
+	// sizeProbe, when set, replaces sizeProbeGoroutines and lifts
+	// sizeStoreMin, so that tests can size the store of small inputs.
+	sizeProbe int
 	// noFrameCache makes the dump reader parse every frame line, for
 	// tests that check the frame cache changes nothing.
 	noFrameCache bool
@@ -124,8 +132,11 @@ func ReadFile(ctx context.Context, path string, opts Options) ([]*Snapshot, erro
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && opts.parallelism() > 1 {
-		return readFileAt(ctx, path, f, fi.Size(), opts)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		if opts.parallelism() > 1 {
+			return readFileAt(ctx, path, f, fi.Size(), opts)
+		}
+		opts.sizeHint = fi.Size()
 	}
 	return Read(ctx, path, f, opts)
 }
@@ -154,6 +165,7 @@ func Read(ctx context.Context, name string, r io.Reader, opts Options) ([]*Snaps
 			return nil, &InputError{Name: name, Offset: 0, Err: fmt.Errorf("gzip: %w", err)}
 		}
 		zr.Multistream(true)
+		opts.sizeHint = 0 // the file's size says little of what it inflates to
 		var src io.Reader = zr
 		if max := opts.maxDecompressed(); max > 0 {
 			src = &cappedReader{r: zr, left: max, max: max}

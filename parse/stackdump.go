@@ -1434,6 +1434,12 @@ type goroutineStore struct {
 	// they skip the small first chunks, and use smaller ones, so that the
 	// part's last, partly filled chunk wastes little.
 	bulk bool
+	// free, when set, passes emptied bulk chunks around one parallel read:
+	// a bulk store takes its chunks from it first, and adopt puts back the
+	// chunks it copied out of, so the records of the workers' chunks are
+	// not garbage for the collector to wait on (the heap would grow to
+	// twice the store before a collection).
+	free chan []Goroutine
 }
 
 const (
@@ -1452,11 +1458,26 @@ func (gs *goroutineStore) add(g *Goroutine) {
 		case k < 4:
 			size = 4 << (2 * k) // 4, 16, 64, 256
 		}
-		gs.chunks = append(gs.chunks, make([]Goroutine, 0, size))
+		gs.chunks = append(gs.chunks, gs.newChunk(size))
 	}
 	k := len(gs.chunks) - 1
 	gs.chunks[k] = append(gs.chunks[k], *g)
 	gs.n++
+}
+
+// newChunk returns an empty chunk of size goroutines, a recycled one when
+// a bulk store has one to hand.
+func (gs *goroutineStore) newChunk(size int) []Goroutine {
+	if gs.bulk && gs.free != nil {
+		select {
+		case c := <-gs.free:
+			if cap(c) >= size {
+				return c[:0]
+			}
+		default:
+		}
+	}
+	return make([]Goroutine, 0, size)
 }
 
 // reserve makes room for n goroutines in one chunk, when the store holds

@@ -399,3 +399,39 @@ func TestUnrecognized(t *testing.T) {
 		}
 	}
 }
+
+// TestGoroutineChunksRecycled checks that adoption hands the chunks it
+// copied out of back to the pool, emptied, and that the next bulk store
+// fills them again rather than allocating.
+func TestGoroutineChunksRecycled(t *testing.T) {
+	free := make(chan []Goroutine, 8)
+	st := &Stack{}
+	fill := func(n int) *goroutineStore {
+		gs := &goroutineStore{bulk: true, free: free}
+		for i := range n {
+			gs.add(&Goroutine{ID: int64(i + 1), Stack: st})
+		}
+		return gs
+	}
+	worker := fill(3 * bulkGoroutineChunk)
+	first := &worker.chunks[0][0]
+	ordered := &goroutineStore{free: free}
+	ordered.reserve(4 * bulkGoroutineChunk)
+	ordered.adopt(worker)
+	if ordered.n != 3*bulkGoroutineChunk || len(ordered.chunks) != 1 {
+		t.Fatalf("adopted %d goroutines into %d chunks", ordered.n, len(ordered.chunks))
+	}
+	if got := ordered.chunks[0][2*bulkGoroutineChunk+5].ID; got != 2*bulkGoroutineChunk+6 {
+		t.Errorf("goroutine %d after adoption has ID %d", 2*bulkGoroutineChunk+5, got)
+	}
+	if len(free) != 3 {
+		t.Fatalf("%d chunks back in the pool, want 3", len(free))
+	}
+	next := fill(1)
+	if &next.chunks[0][0] != first {
+		t.Error("the next bulk store allocated a chunk instead of reusing one")
+	}
+	if next.chunks[0][0].ID != 1 || next.chunks[0][:2][1].Stack != nil {
+		t.Error("a reused chunk kept its old records")
+	}
+}

@@ -3,7 +3,6 @@ package parse
 import (
 	"bytes"
 	"context"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -14,11 +13,7 @@ import (
 // that the median is the middle member's wait.
 func TestAggregateTallies(t *testing.T) {
 	checked := 0
-	for _, path := range textInputs(t) {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for path, data := range eachTextInput(t) {
 		snaps, err := Read(context.Background(), path, bytes.NewReader(data), Options{})
 		if err != nil {
 			continue

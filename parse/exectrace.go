@@ -173,7 +173,7 @@ func (r *traceRead) corrupt(err error) error {
 // end of the input, after stopped bytes; total counts the input's bytes
 // (it may read the rest).
 func (r *traceRead) snapshot(readErr error, stopped int64, total func() int64) ([]*Snapshot, error) {
-	complete := max(r.sum.gen.syncs-1, 0)
+	complete := r.sum.gen.complete()
 	noEvents := r.sum.tl.Events == int64(r.sum.gen.syncs)
 	if readErr != nil && (complete == 0 || noEvents) {
 		return nil, r.fail(stopped, r.corrupt(fmt.Errorf("no complete generation before the error: %w", readErr)))
@@ -224,7 +224,7 @@ func (r *traceRead) lossWarning(readErr error, stopped, total int64, tl *Timelin
 	}
 	gen := r.sum.gen
 	fmt.Fprintf(&b, " (%v); kept %d complete generation(s), the first %v of the trace",
-		readErr, gen.syncs-1, tl.Duration)
+		readErr, gen.complete(), tl.Duration)
 	if lost := total - gen.validEnd; lost > 0 {
 		fmt.Fprintf(&b, "; lost %d of %d bytes (%.1f%%) from byte %d on", lost, total, 100*float64(lost)/float64(max(total, 1)), gen.validEnd)
 	}

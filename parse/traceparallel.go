@@ -194,13 +194,13 @@ func (p *traceParallel) read(ctx context.Context) ([]*Snapshot, error) {
 	var readErr error
 	if p.tail {
 		stopped, readErr = p.readTail(ctx, r)
-		if readErr != nil && ctx.Err() == nil && max(r.sum.gen.syncs-1, 0) < len(p.lay.gens) {
+		if kept := r.sum.gen.complete(); readErr != nil && ctx.Err() == nil && kept < len(p.lay.gens) {
 			// A generation whole as far as its framing shows did not
 			// decode after one read only for its state: what failed may
 			// be a check of state from the generations before, which
 			// only a reader of the whole trace has. The sequential read
 			// says what one would have kept.
-			return nil, fmt.Errorf("generation %d, read after re-reading generation %d for its state: %w: %w", r.sum.gen.syncs-1, p.stop-1, readErr, errTraceFallback)
+			return nil, fmt.Errorf("generation %d, read after re-reading generation %d for its state: %w: %w", kept, p.stop-1, readErr, errTraceFallback)
 		}
 	}
 	if err := ctx.Err(); err != nil {

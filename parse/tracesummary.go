@@ -199,6 +199,10 @@ func (s *summarizer) restampSkipped(n uint32, t trace.Time) trace.Time {
 	return max(t, s.last+trace.Time(n))
 }
 
+// complete is the number of whole generations summarised: every sync but
+// the last opens one that the next sync closes.
+func (g genCount) complete() int { return max(g.syncs-1, 0) }
+
 // sinceSync is the number of events since the last sync.
 func (s *summarizer) sinceSync() int64 { return s.tl.Events - s.gen.syncEvents }
 

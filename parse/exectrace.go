@@ -111,13 +111,13 @@ func checkTraceHeader(head []byte) (int, error) {
 // A trace that breaks after its first complete generation (a cut upload, a
 // killed process, a corrupt byte) is summarised up to the break, with a
 // warning that says how much was lost.
-func readTrace(ctx context.Context, name string, br *bufio.Reader, in *Interner, _ Options) ([]*Snapshot, error) {
+func readTrace(ctx context.Context, name string, br *bufio.Reader, in *Interner, opts Options) ([]*Snapshot, error) {
 	head, _ := br.Peek(16)
 	minor, err := checkTraceHeader(head)
 	if err != nil {
 		return nil, &InputError{Name: name, Offset: 0, Err: err}
 	}
-	feed := newTraceFeed(ctx, br, 0)
+	feed := newTraceFeed(ctx, br, 0, opts)
 	r := newTraceRead(name, minor, in)
 	rd, err := newTraceReader(feed.buf)
 	if err != nil {
@@ -131,11 +131,7 @@ func readTrace(ctx context.Context, name string, br *bufio.Reader, in *Interner,
 		return nil, r.fail(feed.pos(), err)
 	}
 	stopped := feed.pos()
-	return r.snapshot(readErr, stopped, func() int64 {
-		// Read the rest only to count it.
-		rest, _ := io.Copy(io.Discard, feed.buf)
-		return stopped + rest
-	})
+	return r.snapshot(readErr, stopped, feed.total)
 }
 
 // traceBufferSize is the buffer the trace reader reads through; x/exp/trace
@@ -253,29 +249,59 @@ type traceFeed struct {
 	// restamp is set when the feed's reader starts in the middle of the
 	// trace (see summarizer.restamp).
 	restamp bool
+	// piped makes run decode on a goroutine of its own (runPiped), in
+	// batches of batch events (0: pipeBatchEvents).
+	piped bool
+	batch int
+	// held, when not negative, is where the summary of a piped feed
+	// stopped: the decoder may have read further.
+	held int64
 }
 
-func newTraceFeed(ctx context.Context, r io.Reader, base int64) *traceFeed {
+func newTraceFeed(ctx context.Context, r io.Reader, base int64, opts Options) *traceFeed {
 	src := &traceSource{ctx: ctx, r: r}
-	return &traceFeed{src: src, buf: bufio.NewReaderSize(src, traceBufferSize), base: base, rc: &recorder{}}
+	return &traceFeed{
+		src:   src,
+		buf:   bufio.NewReaderSize(src, traceBufferSize),
+		base:  base,
+		rc:    &recorder{},
+		piped: opts.parallelism() > 1,
+		batch: opts.traceBatch,
+		held:  -1,
+	}
 }
 
-// pos is the place in the input up to which the trace reader has consumed
-// bytes.
-func (f *traceFeed) pos() int64 { return f.base + f.src.n - int64(f.buf.Buffered()) }
+// pos is the place in the input up to which the feed's events are
+// summarised: the bytes the trace reader had consumed when it returned the
+// last event summarised, or all it consumed once it stopped.
+func (f *traceFeed) pos() int64 {
+	if f.held >= 0 {
+		return f.held
+	}
+	return f.readPos()
+}
+
+// readPos is the place in the input up to which the trace reader has
+// consumed bytes.
+func (f *traceFeed) readPos() int64 { return f.base + f.src.n - int64(f.buf.Buffered()) }
+
+// total reads the rest of the input, only to count it, and returns the
+// input's size.
+func (f *traceFeed) total() int64 {
+	at := f.readPos()
+	rest, _ := io.Copy(io.Discard, f.buf)
+	return at + rest
+}
 
 // run folds every event of rd into r. It returns what ended the trace
 // early: a read error, the context, or a panic of the trace package on an
 // inconsistent trace, turned into an error.
 func (f *traceFeed) run(ctx context.Context, rd *trace.Reader, r *traceRead) (err error) {
+	if f.piped {
+		return f.runPiped(ctx, rd, r)
+	}
 	defer catchTracePanic(&err)
-	defer func() {
-		t := f.rc.last
-		if f.restamp {
-			t = r.sum.restampSkipped(f.rc.skip, t)
-		}
-		r.sum.skipped(f.rc.skip, t)
-	}()
+	defer f.flushSkipped(r)
 	var rec traceRec
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
@@ -290,20 +316,40 @@ func (f *traceFeed) run(ctx context.Context, rd *trace.Reader, r *traceRead) (er
 		if err != nil {
 			return briefTraceError(err)
 		}
-		if f.drop > 0 && f.dropping(&ev) {
-			continue
-		}
-		if !f.rc.record(&ev, &rec) {
+		if !f.keep(&ev, &rec) {
 			continue
 		}
 		if rec.kind == recSync {
-			rec.pos = f.pos()
+			rec.pos = f.readPos()
 		}
-		if f.restamp {
-			r.sum.restamp(&rec)
-		}
-		r.sum.record(&rec)
+		f.summarise(&rec, r)
 	}
+}
+
+// keep makes rec of ev and reports whether the summary takes it.
+func (f *traceFeed) keep(ev *trace.Event, rec *traceRec) bool {
+	if f.drop > 0 && f.dropping(ev) {
+		return false
+	}
+	return f.rc.record(ev, rec)
+}
+
+// summarise folds rec into r's summary.
+func (f *traceFeed) summarise(rec *traceRec, r *traceRead) {
+	if f.restamp {
+		r.sum.restamp(rec)
+	}
+	r.sum.record(rec)
+}
+
+// flushSkipped tells the summary of the events after the last record, once
+// the feed stops.
+func (f *traceFeed) flushSkipped(r *traceRead) {
+	t := f.rc.last
+	if f.restamp {
+		t = r.sum.restampSkipped(f.rc.skip, t)
+	}
+	r.sum.skipped(f.rc.skip, t)
 }
 
 // dropping reports whether ev belongs to the generations the feed passes

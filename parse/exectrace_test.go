@@ -588,19 +588,27 @@ func TestReadCorruptTrace(t *testing.T) {
 			for i := at; i < min(at+64, len(bad)); i++ {
 				bad[i] ^= 0xa5
 			}
-			snaps, err := Read(context.Background(), "bad.trace", bytes.NewReader(bad), Options{})
-			var p *TracePanic
-			if errors.As(err, &p) {
-				t.Errorf("%s@%d: reader panicked: %v", path, at, p)
-			}
-			if err != nil {
-				var ie *InputError
-				if !errors.Is(err, ErrCorruptTrace) || !errors.As(err, &ie) || ie.Offset < 16 {
-					t.Errorf("%s@%d: err = %v, want ErrCorruptTrace past the header", path, at, err)
+			for _, par := range []int{1, 2} {
+				snaps, err := Read(context.Background(), "bad.trace", bytes.NewReader(bad), Options{Parallelism: par})
+				var p *TracePanic
+				if errors.As(err, &p) {
+					t.Errorf("%s@%d: reader panicked: %v", path, at, p)
 				}
-				continue
+				if err != nil {
+					var ie *InputError
+					if !errors.Is(err, ErrCorruptTrace) || !errors.As(err, &ie) || ie.Offset < 16 {
+						t.Errorf("%s@%d: err = %v, want ErrCorruptTrace past the header", path, at, err)
+					}
+					continue
+				}
+				checkTraceSnapshot(t, snaps[0])
+				// The loss is counted against the whole input.
+				for _, w := range snaps[0].Warnings {
+					if strings.Contains(w.Message, "; lost ") && !strings.Contains(w.Message, fmt.Sprintf(" of %d bytes", len(bad))) {
+						t.Errorf("%s@%d, Parallelism %d: warning %q does not count the loss against the input's %d bytes", path, at, par, w.Message, len(bad))
+					}
+				}
 			}
-			checkTraceSnapshot(t, snaps[0])
 		}
 	}
 }
@@ -742,7 +750,9 @@ func smallTraces(tb testing.TB, limit int) [][]byte {
 
 // FuzzReadTrace feeds arbitrary bytes after a trace header through Read:
 // it must never panic or hang, and what it returns must be consistent. A
-// panic of x/exp/trace is turned into an error; one of ours fails.
+// panic of x/exp/trace is turned into an error; one of ours fails. The
+// piped read (in batches of a few events) must give what the plain one
+// gives.
 func FuzzReadTrace(f *testing.F) {
 	for _, b := range smallTraces(f, 16<<10) {
 		f.Add(b)
@@ -751,7 +761,16 @@ func FuzzReadTrace(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		snaps, err := Read(ctx, "fuzz.trace", bytes.NewReader(data), Options{})
+		r := readPlainAndPiped(ctx, "fuzz.trace", data, 1+len(data)%7)
+		if minor, _ := traceVersion(data); minor >= 22 || (r.seqErr == nil) != (r.parErr == nil) {
+			// Before Go 1.22 only the outcome is compared: x/exp/trace
+			// orders events of the same time as a map does.
+			if d := r.diff(); d != "" && ctx.Err() == nil {
+				t.Fatalf("piped read differs from the plain one: %s", d)
+			}
+		}
+		noPanicOfOurs(t, r.seqErr)
+		snaps, err := r.par, r.parErr
 		var p *TracePanic
 		if errors.As(err, &p) && !strings.HasPrefix(p.Func, "golang.org/x/exp/trace") {
 			t.Fatalf("panic in our code: %v", p)

@@ -56,10 +56,12 @@ type Options struct {
 	// MaxProfile caps the bytes of a binary profile read into memory.
 	// 0 means DefaultMaxProfile.
 	MaxProfile int64
-	// Parallelism is how many goroutines may read one large seekable
-	// input (ReadFile on a regular file): 0 means runtime.GOMAXPROCS(0),
-	// 1 reads sequentially. Inputs read through Read are always read
-	// sequentially. The result does not depend on it.
+	// Parallelism is how many goroutines may read one input: 0 means
+	// runtime.GOMAXPROCS(0), 1 reads on the calling goroutine alone. A
+	// large seekable input (ReadFile on a regular file) is split and its
+	// parts read at once; an execution trace read in order (through
+	// Read, or too small or too old to split) is decoded on one goroutine
+	// and summarised on another. The result does not depend on it.
 	Parallelism int
 
 	// sizeHint is the input's size in bytes when ReadFile knows it and
@@ -70,6 +72,9 @@ type Options struct {
 	// sizeProbe, when set, replaces sizeProbeGoroutines and lifts
 	// sizeStoreMin, so that tests can size the store of small inputs.
 	sizeProbe int
+	// traceBatch, when set, replaces pipeBatchEvents, so that tests can
+	// cross the piped trace reader's batches often.
+	traceBatch int
 	// noFrameCache makes the dump reader parse every frame line, for
 	// tests that check the frame cache changes nothing.
 	noFrameCache bool

@@ -137,6 +137,18 @@ var traceWays = []traceWay{
 			tb.Fatal(err)
 		}
 	}},
+	{"piped", func(tb testing.TB, path string) {
+		// One generation at a time, decoded on one goroutine and
+		// summarised on another: how Read reads a trace.
+		f, err := os.Open(path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := Read(context.Background(), path, f, Options{Parallelism: 2}); err != nil {
+			tb.Fatal(err)
+		}
+	}},
 	{"parallel", func(tb testing.TB, path string) {
 		// ReadFile's own choice for large files; forced for small ones.
 		f, err := os.Open(path)
@@ -202,6 +214,15 @@ func BenchmarkReadTraceWays(b *testing.B) {
 	}
 }
 
+// traceWayNames names traceWays in order.
+func traceWayNames() []string {
+	var names []string
+	for _, w := range traceWays {
+		names = append(names, w.name)
+	}
+	return names
+}
+
 // BenchmarkReadTraceSideBySide reads the generated trace raw, sequentially
 // and in parallel in turn in every iteration, so that the ratios it reports
 // (medians over the iterations, of wall and of CPU time) compare runs made
@@ -215,17 +236,18 @@ func BenchmarkReadTraceSideBySide(b *testing.B) {
 	b.SetBytes(fi.Size())
 	ratios := map[string][]float64{}
 	for b.Loop() {
-		var wall, cpu [3]time.Duration
+		wall := make([]time.Duration, len(traceWays))
+		cpu := make([]time.Duration, len(traceWays))
 		for i, way := range traceWays {
 			c, t := processCPUTime(), time.Now()
 			way.read(b, path)
 			wall[i], cpu[i] = time.Since(t), processCPUTime()-c
 		}
-		b.Logf("wall raw %v seq %v par %v; cpu raw %v seq %v par %v", wall[0], wall[1], wall[2], cpu[0], cpu[1], cpu[2])
-		ratios["seq/raw"] = append(ratios["seq/raw"], float64(wall[1])/float64(wall[0]))
-		ratios["par/raw"] = append(ratios["par/raw"], float64(wall[2])/float64(wall[0]))
-		ratios["seq-cpu/raw-cpu"] = append(ratios["seq-cpu/raw-cpu"], float64(cpu[1])/float64(cpu[0]))
-		ratios["par-cpu/raw-cpu"] = append(ratios["par-cpu/raw-cpu"], float64(cpu[2])/float64(cpu[0]))
+		b.Logf("wall %v; cpu %v (%v)", wall, cpu, traceWayNames())
+		for i, way := range traceWays[1:] {
+			ratios[way.name+"/raw"] = append(ratios[way.name+"/raw"], float64(wall[i+1])/float64(wall[0]))
+			ratios[way.name+"-cpu/raw-cpu"] = append(ratios[way.name+"-cpu/raw-cpu"], float64(cpu[i+1])/float64(cpu[0]))
+		}
 	}
 	for name, r := range ratios {
 		slices.Sort(r)

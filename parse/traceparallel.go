@@ -418,7 +418,7 @@ func (p *traceParallel) recycle(b []packSlot) {
 func (p *traceParallel) readTail(ctx context.Context, r *traceRead) (int64, error) {
 	from := p.lay.gens[p.stop-1].start
 	rest := io.MultiReader(bytes.NewReader(p.head), io.NewSectionReader(p.f, from, p.size-from))
-	feed := newTraceFeed(ctx, rest, from-traceHeaderSize)
+	feed := newTraceFeed(ctx, rest, from-traceHeaderSize, Options{Parallelism: p.workers})
 	feed.drop, feed.restamp = 1, true
 	rd, err := newTraceReader(feed.buf)
 	if err != nil {

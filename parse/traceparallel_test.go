@@ -49,11 +49,11 @@ type traceReads struct {
 	fallbacks      []error // why the parallel read gave way, when it did
 }
 
-// readBothWays reads data sequentially (Read) and with the parallel reader
-// forced on whatever its size, with workers decoders.
+// readBothWays reads data sequentially (Read on one goroutine) and with the
+// parallel reader forced on whatever its size, with workers decoders.
 func readBothWays(ctx context.Context, name string, data []byte, workers int) traceReads {
 	var r traceReads
-	r.seq, r.seqErr = Read(ctx, name, bytes.NewReader(data), Options{})
+	r.seq, r.seqErr = Read(ctx, name, bytes.NewReader(data), Options{Parallelism: 1})
 	cfg := traceSplit{
 		workers:    workers,
 		onParallel: func() { r.parallel = true },
@@ -65,7 +65,7 @@ func readBothWays(ctx context.Context, name string, data []byte, workers int) tr
 	// of the same time in pre-1.22 traces as a map does. So the parallel
 	// read must equal some sequential read, not necessarily the first.
 	for i := 0; i < 8 && r.diff() != ""; i++ {
-		seq, seqErr := Read(ctx, name, bytes.NewReader(data), Options{})
+		seq, seqErr := Read(ctx, name, bytes.NewReader(data), Options{Parallelism: 1})
 		if alt := (traceReads{seq: seq, seqErr: seqErr, par: r.par, parErr: r.parErr}); alt.diff() == "" {
 			r.seq, r.seqErr, r.seqVaried = seq, seqErr, true
 		}

@@ -109,9 +109,9 @@ func checkAgreement(t *testing.T, rep *report, files map[kind]string) {
 	if diff := d0.Goroutines - parse.Goroutines; diff < -2 || diff > 2 {
 		t.Errorf("the profile holds %d goroutines, the dump %d", d0.Goroutines, parse.Goroutines)
 	}
-	raw, read, rseq := get(traceKind, "raw"), get(traceKind, "read"), get(traceKind, "read-seq")
-	if raw.Events == 0 || read.Events == 0 || read != rseq {
-		t.Errorf("trace: raw read %v, full read default %v, Parallelism 1 %v", raw, read, rseq)
+	raw, read, rseq, piped := get(traceKind, "raw"), get(traceKind, "read"), get(traceKind, "read-seq"), get(traceKind, "read-piped")
+	if raw.Events == 0 || read.Events == 0 || read != rseq || read != piped {
+		t.Errorf("trace: raw read %v, full read default %v, Parallelism 1 %v, streamed %v", raw, read, rseq, piped)
 	}
 	if get(traceKind, "tool").Samples == 0 {
 		t.Error("go tool trace wrote an empty sync profile")

@@ -94,6 +94,7 @@ func contenders() []contender {
 
 		{key: "raw", name: "x/exp/trace raw ReadEvent loop", kind: traceKind, inProcess: rawTrace},
 		{key: "read-seq", name: "gorensic full read, Parallelism 1", kind: traceKind, inProcess: gorensicTrace(1)},
+		{key: "read-piped", name: "gorensic full read, streamed (decode and summary on 2 goroutines)", kind: traceKind, inProcess: gorensicTraceStreamed},
 		{key: "read", name: "gorensic full read, default (GOMAXPROCS)", kind: traceKind, inProcess: gorensicTrace(0)},
 		{key: "trace-scan", name: "gorensic scan (table)", kind: traceKind, command: scanTable, exit1OK: true},
 		{key: "trace-scan-json", name: "gorensic scan --format json", kind: traceKind, command: scanJSON, decode: decodeScanJSON, exit1OK: true},
@@ -266,16 +267,37 @@ func gorensicTrace(parallelism int) func(context.Context, string) (counts, error
 		if err != nil {
 			return counts{}, err
 		}
-		var c counts
-		for _, s := range snaps {
-			c.Snapshots++
-			c.Goroutines += int64(s.GoroutineCount())
-			if s.Timeline != nil {
-				c.Events += s.Timeline.Events
-			}
-		}
-		return c, nil
+		return traceCounts(snaps), nil
 	}
+}
+
+// gorensicTraceStreamed reads a trace as a stream (parse.Read, as from a
+// pipe): one generation at a time, decoded on one goroutine and summarised
+// on another.
+func gorensicTraceStreamed(ctx context.Context, path string) (counts, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return counts{}, err
+	}
+	defer f.Close()
+	snaps, err := parse.Read(ctx, path, f, parse.Options{})
+	if err != nil {
+		return counts{}, err
+	}
+	return traceCounts(snaps), nil
+}
+
+// traceCounts counts what a full read of a trace found.
+func traceCounts(snaps []*parse.Snapshot) counts {
+	var c counts
+	for _, s := range snaps {
+		c.Snapshots++
+		c.Goroutines += int64(s.GoroutineCount())
+		if s.Timeline != nil {
+			c.Events += s.Timeline.Events
+		}
+	}
+	return c
 }
 
 func scanTable(t tools, path string) ([]string, error) {

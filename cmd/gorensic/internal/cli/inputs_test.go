@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -96,6 +98,25 @@ func TestStdin(t *testing.T) {
 				t.Errorf("exit %d, inputs %+v; want 0, %+v\nstderr: %s", res.code, doc.Inputs, want, res.stderr)
 			}
 		})
+	}
+}
+
+// TestStdinTrace reads an execution trace from stdin, as from a pipe or
+// the live endpoint (with two Ps: the streamed read, decoder and summary
+// on two goroutines), and from its file with one P (one goroutine): the
+// JSON reports are the same but for the input's name.
+func TestStdinTrace(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "..", "fixtures", "captured", "go1.26.8", "hot-lock", "flightrecorder.trace")
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	fromFile := run(t, nil, "scan", "--format", "json", path)
+	runtime.GOMAXPROCS(2)
+	fromStdin := run(t, bytes.NewReader(readFile(t, path)), "scan", "--format", "json", "-")
+	if fromFile.code != fromStdin.code || fromFile.code > 1 {
+		t.Fatalf("exit %d from the file, %d from stdin\nstderr: %s%s", fromFile.code, fromStdin.code, fromFile.stderr, fromStdin.stderr)
+	}
+	want := strings.ReplaceAll(fromFile.stdout, strconv.Quote(path), `"-"`)
+	if fromStdin.stdout != want || !strings.Contains(want, `"findings"`) {
+		t.Errorf("report from stdin differs from the file's:\n%s\nwant:\n%s", fromStdin.stdout, want)
 	}
 }
 

@@ -7,8 +7,9 @@
 // memory once per distinct stack, and each goroutine adds only its small
 // record (about 90 bytes, pointing at its stack). Large regular files are
 // read by several goroutines (ReadFile, Options.Parallelism): dumps in
-// chunks cut at goroutine headers, traces a generation per decoder, with
-// the same result as one reader. A Snapshot records what its input can
+// chunks cut at goroutine headers, traces a generation per decoder; any
+// other trace is decoded on one goroutine and summarised on another. The
+// result is the same as one reader's. A Snapshot records what its input can
 // show in Caps, so that later layers never guess: a debug=0 profile has no
 // goroutine IDs, states or wait ages, and says so.
 //

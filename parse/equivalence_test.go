@@ -170,16 +170,22 @@ func TestFrameCacheLookalikes(t *testing.T) {
 
 // TestParallelDumpReadChangesNothing reads every real text input with
 // several goroutines, cut into chunks small enough that even the fixtures
-// have many, and checks the snapshots are those of an ordered read.
+// have many, and checks the snapshots are those of an ordered read. One
+// pass leaves the middle chunks to the workers (workersOnly), so that the
+// adoption of their results is exercised even with one P, where the
+// ordered reader would otherwise claim every chunk before a worker runs.
 func TestParallelDumpReadChangesNothing(t *testing.T) {
 	var stats chunkStats
 	for path, data := range eachTextInput(t) {
 		want, wantErr := Read(context.Background(), path, bytes.NewReader(data), Options{})
 		for _, chunk := range []int64{512, 4 << 10, 64 << 10} {
-			for _, p := range []int{2, 3} {
-				opts := Options{Parallelism: p, parallelMin: 1, dumpChunk: chunk, chunkStats: &stats}
+			for _, run := range []struct {
+				readers     int
+				workersOnly bool
+			}{{2, false}, {3, false}, {2, true}} {
+				opts := Options{Parallelism: run.readers, parallelMin: 1, dumpChunk: chunk, chunkStats: &stats, workersOnly: run.workersOnly}
 				got, gotErr := ReadFile(context.Background(), path, opts)
-				sameSnapshots(t, fmt.Sprintf("%s (chunks of %d, %d readers)", path, chunk, p), want, got, wantErr, gotErr)
+				sameSnapshots(t, fmt.Sprintf("%s (chunks of %d, %d readers, workers only %v)", path, chunk, run.readers, run.workersOnly), want, got, wantErr, gotErr)
 			}
 		}
 	}

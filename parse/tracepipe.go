@@ -30,9 +30,8 @@ type eventBatch struct {
 	// pos[i] is how far the feed had read when ReadEvent returned evs[i]:
 	// what a plain feed's pos would say at that event.
 	pos []int64
-	// end is set on the batch after which the decoder stopped, err to
-	// what stopped it (nil at the end of the trace).
-	end bool
+	// err, on the last batch, is what stopped the decoder after its
+	// events: io.EOF at the end of the trace.
 	err error
 }
 
@@ -46,7 +45,7 @@ func (f *traceFeed) runPiped(ctx context.Context, rd *trace.Reader, r *traceRead
 	}
 	free := make(chan *eventBatch, pipeBatches)
 	for range pipeBatches {
-		free <- &eventBatch{evs: make([]trace.Event, n), pos: make([]int64, n)}
+		free <- &eventBatch{evs: make([]trace.Event, 0, n), pos: make([]int64, 0, n)}
 	}
 	full := make(chan *eventBatch, pipeBatches)
 	stop := make(chan struct{})
@@ -60,15 +59,15 @@ func (f *traceFeed) runPiped(ctx context.Context, rd *trace.Reader, r *traceRead
 	}()
 	// held is where the summary is, kept out of the feed while the
 	// decoder runs: a write per event to the cache line the decoder
-	// reads would cost them both.
-	var held int64
+	// reads would cost them both. -1 (before the first event, or once
+	// the decoder has stopped by itself): where the reader is.
+	held := int64(-1)
 	defer func() { f.held = held }()
 	defer catchTracePanic(&err)
 	defer f.flushSkipped(r)
 	var rec traceRec
 	for b := range full {
 		if err := ctx.Err(); err != nil {
-			held = b.pos[0]
 			return err
 		}
 		for i := range b.evs {
@@ -81,13 +80,16 @@ func (f *traceFeed) runPiped(ctx context.Context, rd *trace.Reader, r *traceRead
 			}
 			f.summarise(&rec, r)
 		}
-		if b.end {
-			held = -1 // the decoder has stopped: pos is the reader's
+		if b.err != nil {
+			held = -1
+			if b.err == io.EOF {
+				return nil
+			}
 			return b.err
 		}
 		free <- b
 	}
-	return nil // not reached: the decoder ends with an end batch
+	return nil // not reached: the decoder's last batch has an error
 }
 
 // decode reads events into batches from free and sends them on full, until
@@ -101,43 +103,35 @@ func (f *traceFeed) decode(rd *trace.Reader, free <-chan *eventBatch, full chan<
 		case <-stop:
 			return
 		}
-		f.fill(rd, b)
+		b.err = f.fill(rd, b)
 		select {
 		case full <- b:
 		case <-stop:
 			return
 		}
-		if b.end {
+		if b.err != nil {
 			return
 		}
 	}
 }
 
-// fill reads up to a batch of events into b; it ends b (b.end, b.err) when
-// the reader has no more to give.
-func (f *traceFeed) fill(rd *trace.Reader, b *eventBatch) {
-	b.evs, b.pos = b.evs[:cap(b.evs)], b.pos[:cap(b.pos)]
-	n := 0
-	defer func() {
-		// A panic of the trace package ends the batch as an error
-		// would; the events before it are kept.
-		if v := recover(); v != nil {
-			b.end, b.err = true, &TracePanic{Value: v, Func: panickingFunc()}
-		}
-		b.evs, b.pos = b.evs[:n], b.pos[:n]
-	}()
-	b.end, b.err = false, nil
+// fill reads events into b until it is full or the reader stops, and
+// returns why it stopped: io.EOF at the end of the trace, a read error, or
+// a panic of the trace package; the events before are kept.
+func (f *traceFeed) fill(rd *trace.Reader, b *eventBatch) (err error) {
+	defer catchTracePanic(&err)
+	b.evs, b.pos = b.evs[:0], b.pos[:0]
 	src, buf, base := f.src, f.buf, f.base
-	for n < len(b.evs) {
+	for len(b.evs) < cap(b.evs) {
 		ev, err := rd.ReadEvent()
-		if err != nil {
-			b.end = true
-			if err != io.EOF {
-				b.err = briefTraceError(err)
-			}
-			return
+		if err == io.EOF {
+			return err
 		}
-		b.evs[n], b.pos[n] = ev, base+src.n-int64(buf.Buffered())
-		n++
+		if err != nil {
+			return briefTraceError(err)
+		}
+		b.evs = append(b.evs, ev)
+		b.pos = append(b.pos, base+src.n-int64(buf.Buffered()))
 	}
+	return nil
 }

@@ -141,6 +141,10 @@ func TestReadTracePipedCancel(t *testing.T) {
 					if ie.Offset < 0 || ie.Offset > int64(len(data)) {
 						t.Errorf("offset %d, want a place in the trace", ie.Offset)
 					}
+					// The feed itself, below readTrace (which reports the
+					// context's error whatever the feed returned): the
+					// cancel is an error of its own, not a panic.
+					checkPipedFeedCancel(t, data, at, batch)
 					deadline := time.Now().Add(2 * time.Second)
 					for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 						time.Sleep(time.Millisecond)
@@ -151,5 +155,36 @@ func TestReadTracePipedCancel(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// checkPipedFeedCancel runs a piped feed over data with the context
+// cancelled once at bytes were read (at 0: once the reader has read the
+// header, before the first event): it must stop with the context's error
+// (or read to the end first), never with a panic of its own.
+func checkPipedFeedCancel(t *testing.T, data []byte, at int64, batch int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	minor, _ := traceVersion(data)
+	src := io.Reader(bytes.NewReader(data))
+	if at > 0 {
+		src = &cancellingReader{r: src, at: at, cancel: cancel}
+	}
+	feed := newTraceFeed(ctx, src, 0, Options{Parallelism: 2, traceBatch: batch})
+	rd, err := newTraceReader(feed.buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at == 0 {
+		cancel()
+	}
+	err = feed.run(ctx, rd, newTraceRead("c.trace", minor, NewInterner()))
+	var p *TracePanic
+	if errors.As(err, &p) || err != nil && !errors.Is(err, context.Canceled) {
+		t.Errorf("feed stopped with %v, want context.Canceled", err)
+	}
+	if pos := feed.pos(); pos < 0 || pos > int64(len(data)) {
+		t.Errorf("feed stopped at %d, want a place in the trace", pos)
 	}
 }

@@ -694,7 +694,9 @@ func (s *summarizer) site(g *gstate) *SpawnSite {
 // of every series when the trace outgrows MaxBuckets of them.
 func (s *summarizer) count(series *Series, offset time.Duration) {
 	s.cover(offset)
-	i := int(offset / s.tl.BucketWidth)
+	// Past the widest buckets cover allows (offsets of ~73 years: a
+	// corrupt clock), the last bucket takes the rest.
+	i := min(int(offset/s.tl.BucketWidth), MaxBuckets-1)
 	if i >= len(*series) {
 		*series = append(*series, make(Series, i+1-len(*series))...)
 	}
